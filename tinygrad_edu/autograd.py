@@ -1,0 +1,159 @@
+"""The engine: the ``Function`` base class, ``unbroadcast``, topological sort and backprop.
+
+Every operation on tensors is a ``Function``: ``forward`` maps input arrays to an output array and
+keeps what the derivative will need; ``backward`` maps the gradient of the output (the *upstream*
+gradient ``g = ∂L/∂out``) to one gradient per input (``∂L/∂xᵢ = g · ∂out/∂xᵢ``). The tensor an
+operation produces remembers the Function as its ``grad_fn``, and the Function remembers its input
+tensors, so the tensors and Functions together form the computation graph.
+
+``backward(root)`` walks that graph from the root to the leaves in reverse topological order, so
+that every node has received the contributions of all its consumers before it passes its own
+gradient on. Two rules keep the ops simple:
+
+* ops may return gradients in the *broadcast* shape; the engine reduces them to each input's shape
+  once, here, with ``unbroadcast``;
+* when a tensor feeds several consumers (a "diamond"), their contributions are **added**.
+
+The graph is not freed by ``backward``: calling it again works like PyTorch's
+``retain_graph=True`` and accumulates into ``.grad`` once more. The graph lives exactly as long as
+the output tensor does; drop the loss and the whole graph is garbage.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+Grads = tuple["Array | None", ...]
+
+
+class Node(Protocol):
+    """What the engine needs of a tensor (``Tensor`` is the one implementation)."""
+
+    data: Array
+    grad: Array | None
+    requires_grad: bool
+    grad_fn: Function | None
+    retains_grad: bool
+
+
+class Function(ABC):
+    """One differentiable operation: ``forward`` and ``backward`` side by side.
+
+    Subclasses set ``formula`` to their local derivative rule (shown in graph pictures) and write
+    the math in their docstring. ``backward`` returns one gradient per input, in input order;
+    ``None`` for an input that needs none (``self.needs_grad[i]`` is False), which lets an op skip
+    work such as the gradient of a matmul with respect to the data.
+    """
+
+    __slots__ = ("inputs", "needs_grad")
+    formula: ClassVar[str] = ""
+
+    inputs: tuple[Node, ...]
+    needs_grad: tuple[bool, ...]
+
+    @abstractmethod
+    def forward(self, *xs: Array) -> Array:
+        """Compute the output array from the input arrays, saving what ``backward`` needs."""
+
+    @abstractmethod
+    def backward(self, grad: Array) -> Grads:
+        """Map ``∂L/∂out`` (shape of the output) to ``∂L/∂input`` for each input."""
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``grad`` over the axes that broadcasting stretched, so it gets ``shape`` back.
+
+    Broadcasting copies an input along new leading axes and along axes of length 1. Each copy
+    received its own gradient; the input's gradient is their sum. E.g. ``(3, 1) + (1, 4)`` makes a
+    ``(3, 4)`` output; the first input's gradient is the ``(3, 4)`` gradient summed over axis 1.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad.reshape(shape)
+
+
+def toposort(root: Node) -> list[Node]:
+    """Nodes that ``root`` depends on (and that need gradients), inputs before outputs.
+
+    Iterative depth-first search with an explicit stack, so a chain of 100,000 operations does
+    not hit Python's recursion limit. A node is emitted after all of its inputs.
+    """
+    order: list[Node] = []
+    visited: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        fn = node.grad_fn
+        if fn is not None:
+            for parent in fn.inputs:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+#: ``hook(node, upstream, input_grads)`` is told each step of a backward pass (used by viz).
+StepHook = Callable[[Node, Array, Sequence["Array | None"]], None]
+
+
+def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
+    """Backpropagate ``grad`` (``∂L/∂root``, shape of ``root``) through the graph of ``root``.
+
+    Leaves (tensors with no ``grad_fn``) and tensors that called ``retain_grad()`` accumulate into
+    ``.grad``; gradients of other intermediate tensors live only during the walk.
+    """
+    pending: dict[int, Array] = {id(root): grad}
+    for node in reversed(toposort(root)):
+        g = pending.pop(id(node), None)
+        if g is None:  # no path from this node to the root carries a gradient
+            continue
+        assert g.shape == node.data.shape, f"engine: grad {g.shape} for data {node.data.shape}"
+        fn = node.grad_fn
+        if fn is None or node.retains_grad:
+            if node.grad is None:
+                # Copy: ``g`` may be shared with other nodes (Add hands the same array to both
+                # inputs), and later accumulations into ``.grad`` happen in place.
+                node.grad = g.copy()
+            else:
+                node.grad += g
+        if fn is None:
+            continue
+        input_grads = fn.backward(g)
+        if hook is not None:
+            hook(node, g, input_grads)
+        for parent, pg in zip(fn.inputs, input_grads):
+            if pg is None or not parent.requires_grad:
+                continue
+            if pg.shape != parent.data.shape:
+                pg = unbroadcast(pg, parent.data.shape)
+            if pg.dtype != parent.data.dtype:
+                pg = pg.astype(parent.data.dtype)
+            seen = pending.get(id(parent))
+            # Out of place: either array may be shared with another node or an op's saved value.
+            pending[id(parent)] = pg if seen is None else seen + pg
+

@@ -1,0 +1,352 @@
+"""``Tensor``: a NumPy array that remembers how it was made.
+
+Each operation on tensors runs a ``Function`` from ``ops`` on the arrays and, when any input
+requires a gradient (and ``no_grad`` is not active), links the result to that Function; the
+Function links to its inputs. ``loss.backward()`` then hands the graph to the engine in
+``autograd``, which applies the chain rule from ``loss`` back to every leaf.
+
+>>> w = Tensor([2.0, -1.0], requires_grad=True)
+>>> loss = (w * w).sum()
+>>> loss.backward()
+>>> w.grad
+array([ 4., -2.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Union
+
+import numpy as np
+
+from . import autograd, ops
+from ._config import DEFAULT_DTYPE, grad_mode
+from .autograd import Array, Function
+
+Operand = Union["Tensor", float, int, Array]
+
+
+def as_array(x: object, dtype: Any = None) -> Array:
+    """``np.array`` (a copy) that refuses what a tensor cannot hold, saying what it got."""
+    try:
+        arr = np.array(x, dtype=dtype)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"Tensor: cannot make an array from {_show(x)}: {err}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: data must be numbers (bool, int or float); got {_show(x)}")
+    return arr
+
+
+def _show(x: object) -> str:
+    text = repr(x)
+    return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+class Tensor:
+    """An n-dimensional array with an optional gradient and a link to the op that made it.
+
+    ``Tensor(data, requires_grad=False, dtype=None)`` copies ``data``. Floats keep their dtype
+    (float64 by default, float32 stays float32); ints and bools stay as they are unless the tensor
+    requires a gradient, which only floats can have.
+    """
+
+    __slots__ = ("__weakref__", "data", "grad", "grad_fn", "name", "requires_grad", "retains_grad")
+    __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy
+
+    data: Array
+    grad: Array | None
+    grad_fn: Function | None
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = as_array(data, dtype)
+        if requires_grad and arr.dtype.kind != "f":
+            if dtype is not None:
+                raise TypeError(f"Tensor: only float tensors can require grad, not dtype {dtype}")
+            arr = arr.astype(DEFAULT_DTYPE)
+        self.data = arr
+        self.grad = None
+        self.grad_fn = None
+        self.requires_grad = bool(requires_grad)
+        self.retains_grad = False
+        self.name = name
+
+    @staticmethod
+    def _from_op(fn: Function, *inputs: Tensor) -> Tensor:
+        """Run ``fn`` on the inputs' arrays; link the result into the graph if it needs a grad."""
+        out = Tensor.__new__(Tensor)
+        out.grad = None
+        out.name = None
+        out.retains_grad = False
+        if grad_mode.enabled and any(t.requires_grad for t in inputs):
+            fn.needs_grad = tuple(t.requires_grad for t in inputs)
+            fn.inputs = inputs
+            out.data = fn.forward(*[t.data for t in inputs])
+            out.requires_grad = True
+            out.grad_fn = fn
+        else:
+            out.data = fn.forward(*[t.data for t in inputs])
+            out.requires_grad = False
+            out.grad_fn = None
+        return out
+
+    def _lift(self, other: Operand) -> Tensor:
+        """``other`` as a Tensor; Python numbers take this tensor's dtype (2.0 * float32 → float32)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Tensor._const(np.asarray(other, dtype=self.data.dtype))
+        return Tensor._const(as_array(other))
+
+    @staticmethod
+    def _const(arr: Array) -> Tensor:
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.grad_fn, t.name = arr, None, None, None
+        t.requires_grad = t.retains_grad = False
+        return t
+
+    # ------------------------------------------------------------------------ array-like facts
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an operation."""
+        return self.grad_fn is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
+        extra = f", grad_fn={self.grad_fn.name}" if self.grad_fn is not None else ""
+        if self.grad_fn is None and self.requires_grad:
+            extra = ", requires_grad=True"
+        if self.data.dtype != np.float64:
+            extra += f", dtype={self.data.dtype}"
+        return f"Tensor({body}{extra})"
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element tensor has one value; shape is {self.shape}")
+        return self.data.item()  # type: ignore[no-any-return]
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def numpy(self) -> Array:
+        """The data array (shared, not copied; no gradient information)."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """The same data with no history: gradients stop here."""
+        return Tensor._const(self.data)
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this intermediate tensor after ``backward`` (leaves always keep it)."""
+        self.retains_grad = True
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # -------------------------------------------------------------------------------- backward
+    def backward(self, grad: Operand | None = None) -> None:
+        """Fill ``.grad`` of every leaf this tensor depends on with ∂self/∂leaf (times ``grad``).
+
+        A one-element tensor (a loss) is seeded with 1; any other needs ``grad`` of its shape.
+        Gradients add up over calls (as in PyTorch) until ``zero_grad()``; the graph is kept, so
+        calling ``backward`` again works and adds the same gradients once more.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn; "
+                "create the inputs you differentiate with requires_grad=True"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward: grad can be implied only for a one-element output, but shape "
+                    f"is {self.shape}; pass grad= an array of shape {self.shape}"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = as_array(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward: grad has shape {seed.shape} but the tensor has shape {self.shape}"
+                )
+        autograd.backward(self, seed)
+
+    # ------------------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Add(), self, self._lift(other))
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Add(), self._lift(other), self)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Sub(), self, self._lift(other))
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Sub(), self._lift(other), self)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Mul(), self, self._lift(other))
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Mul(), self._lift(other), self)
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Div(), self, self._lift(other))
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Div(), self._lift(other), self)
+
+    def __pow__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Pow(), self, self._lift(other))
+
+    def __rpow__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.Pow(), self._lift(other), self)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.MatMul(), self, self._lift(other))
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return Tensor._from_op(ops.MatMul(), self._lift(other), self)
+
+    def __neg__(self) -> Tensor:
+        return Tensor._from_op(ops.Neg(), self)
+
+    # ------------------------------------------------------- comparisons: plain booleans, no graph
+    def _compare(self, other: Operand, op: Any) -> Tensor:
+        other_data = other.data if isinstance(other, Tensor) else other
+        return Tensor._const(np.asarray(op(self.data, other_data)))
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)  # type: ignore[arg-type]
+
+    def __lt__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    __hash__ = object.__hash__  # tensors are hashed by identity, like PyTorch's
+
+    # ------------------------------------------------------------------------------ elementwise
+    def exp(self) -> Tensor:
+        return Tensor._from_op(ops.Exp(), self)
+
+    def log(self) -> Tensor:
+        return Tensor._from_op(ops.Log(), self)
+
+    def sqrt(self) -> Tensor:
+        return Tensor._from_op(ops.Sqrt(), self)
+
+    def abs(self) -> Tensor:
+        return Tensor._from_op(ops.Abs(), self)
+
+    def clip(self, lo: float | None, hi: float | None) -> Tensor:
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"clip: lower bound {lo} is above upper bound {hi}")
+        return Tensor._from_op(ops.Clip(lo, hi), self)
+
+    def sigmoid(self) -> Tensor:
+        return Tensor._from_op(ops.Sigmoid(), self)
+
+    def tanh(self) -> Tensor:
+        return Tensor._from_op(ops.Tanh(), self)
+
+    def relu(self) -> Tensor:
+        return Tensor._from_op(ops.Relu(), self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return Tensor._from_op(ops.LeakyRelu(negative_slope), self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return Tensor._from_op(ops.Softmax(self._axis(axis)), self)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return Tensor._from_op(ops.LogSoftmax(self._axis(axis)), self)
+
+    # ------------------------------------------------------------------------------ reductions
+    def sum(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        return Tensor._from_op(ops.Sum(self._axis(axis), keepdims), self)
+
+    def mean(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        return Tensor._from_op(ops.Mean(self._axis(axis), keepdims), self)
+
+    def max(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
+        if self.data.size == 0:
+            raise ValueError(f"max: the tensor is empty (shape {self.shape})")
+        return Tensor._from_op(ops.Max(self._axis(axis), keepdims), self)
+
+    def _axis(self, axis: Any) -> Any:
+        """Check ``axis`` against this tensor's dimensions, so errors name the shape."""
+        for a in () if axis is None else (axis,) if isinstance(axis, int) else axis:
+            if not -self.ndim <= a < max(self.ndim, 1):
+                raise ValueError(f"axis {a} is out of range for a tensor of shape {self.shape}")
+        return axis
+
+    # --------------------------------------------------------------------------- shape changes
+    def reshape(self, *shape: Any) -> Tensor:
+        new = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        return Tensor._from_op(ops.Reshape(new), self)
+
+    def transpose(self, *axes: int) -> Tensor:
+        order = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
+        if order and sorted(a % max(self.ndim, 1) for a in order) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {order} do not permute the axes of {self.shape}")
+        return Tensor._from_op(ops.Transpose(order or None), self)
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def __getitem__(self, index: Any) -> Tensor:
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return Tensor._from_op(ops.Index(index), self)
+
