@@ -21,11 +21,9 @@ the output tensor does; drop the loss and the whole graph is garbage.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
-import numpy as np
 from numpy.typing import NDArray
 
 Array = NDArray[Any]
@@ -42,7 +40,7 @@ class Node(Protocol):
     retains_grad: bool
 
 
-class Function(ABC):
+class Function:
     """One differentiable operation: ``forward`` and ``backward`` side by side.
 
     Subclasses set ``formula`` to their local derivative rule (shown in graph pictures) and write
@@ -56,14 +54,10 @@ class Function(ABC):
 
     inputs: tuple[Node, ...]
     needs_grad: tuple[bool, ...]
-
-    @abstractmethod
-    def forward(self, *xs: Array) -> Array:
-        """Compute the output array from the input arrays, saving what ``backward`` needs."""
-
-    @abstractmethod
-    def backward(self, grad: Array) -> Grads:
-        """Map ``∂L/∂out`` (shape of the output) to ``∂L/∂input`` for each input."""
+    #: ``forward(*input_arrays) -> output_array``: compute, and save what ``backward`` needs.
+    forward: Callable[..., Array]
+    #: ``backward(g) -> (∂L/∂x₁, ∂L/∂x₂, ...)``: one gradient (or None) per input.
+    backward: Callable[[Array], Grads]
 
     @property
     def name(self) -> str:
@@ -146,7 +140,7 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
         input_grads = fn.backward(g)
         if hook is not None:
             hook(node, g, input_grads)
-        for parent, pg in zip(fn.inputs, input_grads):
+        for parent, pg in zip(fn.inputs, input_grads, strict=True):
             if pg is None or not parent.requires_grad:
                 continue
             if pg.shape != parent.data.shape:
@@ -156,4 +150,3 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
             seen = pending.get(id(parent))
             # Out of place: either array may be shared with another node or an op's saved value.
             pending[id(parent)] = pg if seen is None else seen + pg
-

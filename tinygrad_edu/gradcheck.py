@@ -94,13 +94,14 @@ def gradcheck(
     """
     analytic = analytic_grad(fn, *inputs, grad_output=grad_output)
     numeric = numerical_grad(fn, *inputs, eps=eps, grad_output=grad_output)
-    for k, (a, n) in enumerate(zip(analytic, numeric)):
+    for k, (a, n) in enumerate(zip(analytic, numeric, strict=True)):
         bad = ~(np.abs(a - n) <= atol + rtol * np.abs(n))
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise AssertionError(
                 f"gradcheck: input {k} (shape {a.shape}) at index {idx}: "
-                f"backward gives {a[idx]!r}, central differences give {n[idx]!r} "
+                f"backward gives {float(a[idx]):.10g}, "
+                f"central differences give {float(n[idx]):.10g} "
                 f"(atol={atol}, rtol={rtol}; {int(bad.sum())} of {a.size} elements differ)"
             )
     return True

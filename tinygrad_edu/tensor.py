@@ -98,7 +98,7 @@ class Tensor:
         return out
 
     def _lift(self, other: Operand) -> Tensor:
-        """``other`` as a Tensor; Python numbers take this tensor's dtype (2.0 * float32 → float32)."""
+        """``other`` as a Tensor; Python numbers take this tensor's dtype (so float32 stays)."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (int, float)) and not isinstance(other, bool):
@@ -152,7 +152,9 @@ class Tensor:
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item: only a one-element tensor has one value; shape is {self.shape}")
+            raise ValueError(
+                f"item: only a one-element tensor has one value; shape is {self.shape}"
+            )
         return self.data.item()  # type: ignore[no-any-return]
 
     def __float__(self) -> float:
@@ -249,26 +251,26 @@ class Tensor:
         return Tensor._from_op(ops.Neg(), self)
 
     # ------------------------------------------------------- comparisons: plain booleans, no graph
-    def _compare(self, other: Operand, op: Any) -> Tensor:
+    def _compare(self, other: Any, op: Any) -> Tensor:
         other_data = other.data if isinstance(other, Tensor) else other
         return Tensor._const(np.asarray(op(self.data, other_data)))
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.equal)  # type: ignore[arg-type]
+        return self._compare(other, np.equal)
 
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.not_equal)  # type: ignore[arg-type]
+        return self._compare(other, np.not_equal)
 
-    def __lt__(self, other: Operand) -> Tensor:
+    def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
 
-    def __le__(self, other: Operand) -> Tensor:
+    def __le__(self, other: Any) -> Tensor:
         return self._compare(other, np.less_equal)
 
-    def __gt__(self, other: Operand) -> Tensor:
+    def __gt__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater)
 
-    def __ge__(self, other: Operand) -> Tensor:
+    def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
     __hash__ = object.__hash__  # tensors are hashed by identity, like PyTorch's
@@ -349,4 +351,3 @@ class Tensor:
         elif isinstance(index, tuple):
             index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
         return Tensor._from_op(ops.Index(index), self)
-

@@ -1,0 +1,196 @@
+"""The engine by example: the chain rule, broadcasting, diamonds, deep chains, grad modes."""
+
+from __future__ import annotations
+
+import gc
+import math
+import sys
+import weakref
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Tensor, enable_grad, is_grad_enabled, no_grad
+from tinygrad_edu.autograd import toposort, unbroadcast
+
+
+def test_diamond_accumulates_both_paths() -> None:
+    # b = a + a uses a twice; c = b·b. dc/da = 2b · 2 = 8a: both paths must add up.
+    a = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    b = a + a
+    c = b * b
+    c.backward(np.ones(3))
+    np.testing.assert_array_equal(a.grad, [8.0, -16.0, 24.0])
+
+
+def test_chain_rule_on_a_neuron_by_hand() -> None:
+    # y = σ(w·x + b) with w = 2, x = 3, b = −5: z = 1, y = σ(1), dy/dw = σ(1)(1 − σ(1))·x.
+    w, x, b = Tensor(2.0, requires_grad=True), Tensor(3.0), Tensor(-5.0, requires_grad=True)
+    y = (w * x + b).sigmoid()
+    y.backward()
+    s = 1 / (1 + math.exp(-1.0))
+    assert y.item() == pytest.approx(s, rel=1e-15)
+    assert w.grad == pytest.approx(s * (1 - s) * 3.0, rel=1e-15)
+    assert b.grad == pytest.approx(s * (1 - s), rel=1e-15)
+    assert x.grad is None  # x does not require grad
+
+
+def test_broadcast_gradients_take_the_inputs_shapes() -> None:
+    a = Tensor(np.arange(3.0).reshape(3, 1), requires_grad=True)
+    b = Tensor(np.arange(4.0).reshape(1, 4), requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not None and b.grad is not None
+    assert a.grad.shape == (3, 1) and b.grad.shape == (1, 4)
+    np.testing.assert_array_equal(a.grad, np.full((3, 1), 4.0))  # each a[i] met 4 columns
+    np.testing.assert_array_equal(b.grad, np.full((1, 4), 3.0))  # each b[j] met 3 rows
+
+
+def test_unbroadcast_sums_new_leading_axes_and_stretched_ones() -> None:
+    g = np.ones((2, 3, 4))
+    np.testing.assert_array_equal(unbroadcast(g, (4,)), np.full(4, 6.0))
+    np.testing.assert_array_equal(unbroadcast(g, (3, 1)), np.full((3, 1), 8.0))
+    np.testing.assert_array_equal(unbroadcast(g, ()), np.array(24.0))
+
+
+def test_chain_of_100_000_ops_backpropagates_without_recursion_error() -> None:
+    assert sys.getrecursionlimit() <= 10_000  # the default limit, not raised for the test
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.00001
+    y.backward()
+    assert x.grad == pytest.approx(1.00001**100_000, rel=1e-9)
+    del y  # freeing the deep graph must not overflow the C stack either
+    gc.collect()
+
+
+def test_topological_order_puts_inputs_before_outputs() -> None:
+    a = Tensor(2.0, requires_grad=True)
+    b = a * 3
+    c = b + a
+    order = toposort(c)
+    assert order.index(a) < order.index(b) < order.index(c)
+    assert len(order) == 3
+
+
+def test_leaf_gradients_accumulate_across_backward_calls() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(3):
+        (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad, 3 * 2 * np.array([1.0, 2.0]))
+    w.zero_grad()
+    assert w.grad is None
+
+
+def test_second_backward_through_the_same_graph_works_like_retain_graph() -> None:
+    # The graph is kept: a second backward repeats the pass and accumulates (PyTorch's
+    # retain_graph=True behaviour), and intermediate buffers are not corrupted by the first.
+    w = Tensor([0.5, -1.5], requires_grad=True)
+    loss = (w.sigmoid() * w).sum()
+    loss.backward()
+    first = w.grad.copy()  # type: ignore[union-attr]
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, 2 * first)
+
+
+def test_gradient_arrays_are_not_shared_between_leaves() -> None:
+    # Add hands the same upstream array to both inputs; leaves must still own their .grad.
+    a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not None and b.grad is not None
+    a.grad += 10
+    assert b.grad[0] == 1.0
+
+
+def test_intermediate_grads_only_on_request() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    kept = (x * 2).retain_grad()
+    (h.sum() + (kept * kept).sum()).backward()
+    assert h.grad is None
+    np.testing.assert_array_equal(kept.grad, [4.0, 8.0])  # d(k²)/dk = 2k
+
+
+def test_no_grad_records_nothing_and_restores_the_mode() -> None:
+    w = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = w * 2
+        with enable_grad():
+            z = w * 2
+    assert is_grad_enabled()
+    assert y.grad_fn is None and not y.requires_grad
+    assert z.grad_fn is not None
+
+
+def test_no_grad_works_as_a_decorator() -> None:
+    @no_grad()
+    def double(t: Tensor) -> Tensor:
+        return t * 2
+
+    assert double(Tensor([1.0], requires_grad=True)).grad_fn is None
+
+
+def test_detach_stops_the_gradient() -> None:
+    w = Tensor([3.0], requires_grad=True)
+    (w * w.detach()).sum().backward()
+    np.testing.assert_array_equal(w.grad, [3.0])  # only the non-detached factor counts
+
+
+def test_ops_skip_gradients_of_inputs_that_need_none() -> None:
+    x = Tensor(np.ones((4, 3)))
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    out = x @ w
+    assert out.grad_fn is not None and out.grad_fn.needs_grad == (False, True)
+    grads = out.grad_fn.backward(np.ones((4, 2)))
+    assert grads[0] is None and grads[1] is not None
+
+
+def test_graph_is_freed_when_the_output_is_dropped() -> None:
+    w = Tensor(np.ones(3), requires_grad=True)
+    hidden = (w * 2).sigmoid()
+    probe = weakref.ref(hidden)
+    loss = hidden.sum()
+    loss.backward()
+    del hidden, loss
+    gc.collect()
+    assert probe() is None
+
+
+@pytest.mark.parametrize("x", [1e4, -1e4])
+def test_activations_at_extremes_are_finite_without_warnings(x: float) -> None:
+    # pytest turns RuntimeWarning (overflow) into an error for the whole suite.
+    t = Tensor([x, 0.0], requires_grad=True)
+    s = t.sigmoid()
+    assert s.data[0] == (1.0 if x > 0 else 0.0)
+    th = t.tanh()
+    assert th.data[0] == (1.0 if x > 0 else -1.0)
+    ls = t.log_softmax()
+    assert np.all(np.isfinite(ls.data))
+    assert ls.data[np.argmax([x, 0.0])] == 0.0  # the winner has probability 1, log 1 = 0
+    (s.sum() + th.sum() + ls.sum()).backward()
+    assert np.all(np.isfinite(t.grad))  # type: ignore[arg-type]
+
+
+def test_max_shares_the_gradient_between_ties() -> None:
+    x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.5])
+
+
+def test_repeated_integer_indices_accumulate() -> None:
+    x = Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    x[[0, 0, 2]].sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 0.0, 1.0])
+
+
+def test_relu_gradient_at_zero_is_zero() -> None:
+    x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    x.relu().sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 1.0])
+
+
+def test_clip_passes_no_gradient_outside_its_range() -> None:
+    p = Tensor([0.0, 0.5, 1.0], requires_grad=True)
+    p.clip(1e-15, 1 - 1e-15).sum().backward()
+    np.testing.assert_array_equal(p.grad, [0.0, 1.0, 0.0])
