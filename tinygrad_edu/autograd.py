@@ -89,25 +89,28 @@ def toposort(root: Node) -> list[Node]:
     """Nodes that ``root`` depends on (and that need gradients), inputs before outputs.
 
     Iterative depth-first search with an explicit stack, so a chain of 100,000 operations does
-    not hit Python's recursion limit. A node is emitted after all of its inputs.
+    not hit Python's recursion limit. A node is seen twice: first it is expanded (its inputs go on
+    the stack above it), and when it surfaces again all its inputs are emitted, so it is emitted.
+    Nodes are dict/set keys by identity (``Tensor.__hash__`` is ``object.__hash__``).
     """
     order: list[Node] = []
-    visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    expanded: set[Node] = set()
+    emitted: set[Node] = set()
+    stack = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
+        node = stack.pop()
+        if node in expanded:
+            if node not in emitted:
+                emitted.add(node)
+                order.append(node)
             continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
+        expanded.add(node)
+        stack.append(node)
         fn = node.grad_fn
         if fn is not None:
             for parent in fn.inputs:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+                if parent.requires_grad and parent not in expanded:
+                    stack.append(parent)
     return order
 
 
@@ -121,32 +124,37 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
     Leaves (tensors with no ``grad_fn``) and tensors that called ``retain_grad()`` accumulate into
     ``.grad``; gradients of other intermediate tensors live only during the walk.
     """
-    pending: dict[int, Array] = {id(root): grad}
+    pending: dict[Node, Array] = {root: grad}
     for node in reversed(toposort(root)):
-        g = pending.pop(id(node), None)
+        g = pending.pop(node, None)
         if g is None:  # no path from this node to the root carries a gradient
             continue
-        assert g.shape == node.data.shape, f"engine: grad {g.shape} for data {node.data.shape}"
         fn = node.grad_fn
         if fn is None or node.retains_grad:
-            if node.grad is None:
-                # Copy: ``g`` may be shared with other nodes (Add hands the same array to both
-                # inputs), and later accumulations into ``.grad`` happen in place.
-                node.grad = g.copy()
-            else:
-                node.grad += g
-        if fn is None:
-            continue
+            _accumulate(node, g)
+            if fn is None:
+                continue
         input_grads = fn.backward(g)
         if hook is not None:
             hook(node, g, input_grads)
         for parent, pg in zip(fn.inputs, input_grads, strict=True):
             if pg is None or not parent.requires_grad:
                 continue
-            if pg.shape != parent.data.shape:
-                pg = unbroadcast(pg, parent.data.shape)
-            if pg.dtype != parent.data.dtype:
-                pg = pg.astype(parent.data.dtype)
-            seen = pending.get(id(parent))
+            shape = parent.data.shape
+            if pg.shape != shape:
+                pg = unbroadcast(pg, shape)
+            seen = pending.get(parent)
             # Out of place: either array may be shared with another node or an op's saved value.
-            pending[id(parent)] = pg if seen is None else seen + pg
+            pending[parent] = pg if seen is None else seen + pg
+
+
+def _accumulate(node: Node, g: Array) -> None:
+    """Add ``g`` into ``node.grad``, which always has the node's shape and dtype."""
+    data = node.data
+    assert g.shape == data.shape, f"engine: gradient {g.shape} for data {data.shape}"
+    if node.grad is None:
+        # A copy: ``g`` may be shared (Add hands one array to both inputs), and later
+        # accumulations into ``.grad`` happen in place.
+        node.grad = g.astype(data.dtype, copy=True)
+    else:
+        node.grad += g

@@ -80,37 +80,69 @@ class Tensor:
 
     @staticmethod
     def _from_op(fn: Function, *inputs: Tensor) -> Tensor:
-        """Run ``fn`` on the inputs' arrays; link the result into the graph if it needs a grad."""
-        out = Tensor.__new__(Tensor)
-        out.grad = None
-        out.name = None
-        out.retains_grad = False
+        """Run ``fn`` on the inputs' arrays; link the result into the graph if it needs a grad.
+
+        ``_unary`` and ``_binary`` below do the same for one and two inputs with less overhead:
+        building the graph is the per-op cost a small model pays over plain NumPy.
+        """
         if grad_mode.enabled and any(t.requires_grad for t in inputs):
             fn.needs_grad = tuple(t.requires_grad for t in inputs)
             fn.inputs = inputs
-            out.data = fn.forward(*[t.data for t in inputs])
+            out = _new(fn.forward(*[t.data for t in inputs]))
+            out.requires_grad = True
+            out.grad_fn = fn
+            return out
+        return _new(fn.forward(*[t.data for t in inputs]))
+
+    @staticmethod
+    def _unary(fn: Function, a: Tensor) -> Tensor:
+        out = _alloc(Tensor)
+        out.data = fn.forward(a.data)
+        out.grad = out.name = None
+        out.retains_grad = False
+        if a.requires_grad and grad_mode.enabled:
+            fn.needs_grad = (True,)
+            fn.inputs = (a,)
             out.requires_grad = True
             out.grad_fn = fn
         else:
-            out.data = fn.forward(*[t.data for t in inputs])
+            out.requires_grad = False
+            out.grad_fn = None
+        return out
+
+    @staticmethod
+    def _binary(fn: Function, a: Tensor, b: Tensor) -> Tensor:
+        out = _alloc(Tensor)
+        out.grad = out.name = None
+        out.retains_grad = False
+        ra, rb = a.requires_grad, b.requires_grad
+        if (ra or rb) and grad_mode.enabled:
+            fn.needs_grad = (
+                ra,
+                rb,
+            )  # set before forward: ops may save less when a grad is not needed
+            fn.inputs = (a, b)
+            out.data = fn.forward(a.data, b.data)
+            out.requires_grad = True
+            out.grad_fn = fn
+        else:
+            out.data = fn.forward(a.data, b.data)
             out.requires_grad = False
             out.grad_fn = None
         return out
 
     def _lift(self, other: Operand) -> Tensor:
-        """``other`` as a Tensor; Python numbers take this tensor's dtype (so float32 stays)."""
+        """``other`` as a Tensor; Python numbers take this tensor's dtype (so float32 stays).
+
+        Numbers become 0-d arrays: NumPy multiplies by a 0-d array faster than by a Python float.
+        """
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Tensor._const(np.asarray(other, dtype=self.data.dtype))
-        return Tensor._const(as_array(other))
-
-    @staticmethod
-    def _const(arr: Array) -> Tensor:
-        t = Tensor.__new__(Tensor)
-        t.data, t.grad, t.grad_fn, t.name = arr, None, None, None
-        t.requires_grad = t.retains_grad = False
-        return t
+        kind = type(other)
+        if kind is float or kind is int:
+            dtype = self.data.dtype
+            return _new(np.array(other, dtype=dtype if dtype.kind == "f" else None))
+        return _new(as_array(other))
 
     # ------------------------------------------------------------------------ array-like facts
     @property
@@ -172,7 +204,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data with no history: gradients stop here."""
-        return Tensor._const(self.data)
+        return _new(self.data)
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this intermediate tensor after ``backward`` (leaves always keep it)."""
@@ -212,48 +244,72 @@ class Tensor:
 
     # ------------------------------------------------------------------------------ arithmetic
     def __add__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Add(), self, self._lift(other))
+        return Tensor._binary(
+            ops.Add(), self, other if type(other) is Tensor else self._lift(other)
+        )
 
     def __radd__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Add(), self._lift(other), self)
+        return Tensor._binary(
+            ops.Add(), other if type(other) is Tensor else self._lift(other), self
+        )
 
     def __sub__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Sub(), self, self._lift(other))
+        return Tensor._binary(
+            ops.Sub(), self, other if type(other) is Tensor else self._lift(other)
+        )
 
     def __rsub__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Sub(), self._lift(other), self)
+        return Tensor._binary(
+            ops.Sub(), other if type(other) is Tensor else self._lift(other), self
+        )
 
     def __mul__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Mul(), self, self._lift(other))
+        return Tensor._binary(
+            ops.Mul(), self, other if type(other) is Tensor else self._lift(other)
+        )
 
     def __rmul__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Mul(), self._lift(other), self)
+        return Tensor._binary(
+            ops.Mul(), other if type(other) is Tensor else self._lift(other), self
+        )
 
     def __truediv__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Div(), self, self._lift(other))
+        return Tensor._binary(
+            ops.Div(), self, other if type(other) is Tensor else self._lift(other)
+        )
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Div(), self._lift(other), self)
+        return Tensor._binary(
+            ops.Div(), other if type(other) is Tensor else self._lift(other), self
+        )
 
     def __pow__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Pow(), self, self._lift(other))
+        return Tensor._binary(
+            ops.Pow(), self, other if type(other) is Tensor else self._lift(other)
+        )
 
     def __rpow__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.Pow(), self._lift(other), self)
+        return Tensor._binary(
+            ops.Pow(), other if type(other) is Tensor else self._lift(other), self
+        )
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.MatMul(), self, self._lift(other))
+        return Tensor._binary(
+            ops.MatMul(), self, other if type(other) is Tensor else self._lift(other)
+        )
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return Tensor._from_op(ops.MatMul(), self._lift(other), self)
+        return Tensor._binary(
+            ops.MatMul(), other if type(other) is Tensor else self._lift(other), self
+        )
 
     def __neg__(self) -> Tensor:
-        return Tensor._from_op(ops.Neg(), self)
+        return Tensor._unary(ops.Neg(), self)
 
     # ------------------------------------------------------- comparisons: plain booleans, no graph
     def _compare(self, other: Any, op: Any) -> Tensor:
         other_data = other.data if isinstance(other, Tensor) else other
-        return Tensor._const(np.asarray(op(self.data, other_data)))
+        return _new(np.asarray(op(self.data, other_data)))
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -277,51 +333,51 @@ class Tensor:
 
     # ------------------------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
-        return Tensor._from_op(ops.Exp(), self)
+        return Tensor._unary(ops.Exp(), self)
 
     def log(self) -> Tensor:
-        return Tensor._from_op(ops.Log(), self)
+        return Tensor._unary(ops.Log(), self)
 
     def sqrt(self) -> Tensor:
-        return Tensor._from_op(ops.Sqrt(), self)
+        return Tensor._unary(ops.Sqrt(), self)
 
     def abs(self) -> Tensor:
-        return Tensor._from_op(ops.Abs(), self)
+        return Tensor._unary(ops.Abs(), self)
 
     def clip(self, lo: float | None, hi: float | None) -> Tensor:
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"clip: lower bound {lo} is above upper bound {hi}")
-        return Tensor._from_op(ops.Clip(lo, hi), self)
+        return Tensor._unary(ops.Clip(lo, hi), self)
 
     def sigmoid(self) -> Tensor:
-        return Tensor._from_op(ops.Sigmoid(), self)
+        return Tensor._unary(ops.Sigmoid(), self)
 
     def tanh(self) -> Tensor:
-        return Tensor._from_op(ops.Tanh(), self)
+        return Tensor._unary(ops.Tanh(), self)
 
     def relu(self) -> Tensor:
-        return Tensor._from_op(ops.Relu(), self)
+        return Tensor._unary(ops.Relu(), self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        return Tensor._from_op(ops.LeakyRelu(negative_slope), self)
+        return Tensor._unary(ops.LeakyRelu(negative_slope), self)
 
     def softmax(self, axis: int = -1) -> Tensor:
-        return Tensor._from_op(ops.Softmax(self._axis(axis)), self)
+        return Tensor._unary(ops.Softmax(self._axis(axis)), self)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        return Tensor._from_op(ops.LogSoftmax(self._axis(axis)), self)
+        return Tensor._unary(ops.LogSoftmax(self._axis(axis)), self)
 
     # ------------------------------------------------------------------------------ reductions
     def sum(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        return Tensor._from_op(ops.Sum(self._axis(axis), keepdims), self)
+        return Tensor._unary(ops.Sum(self._axis(axis), keepdims), self)
 
     def mean(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        return Tensor._from_op(ops.Mean(self._axis(axis), keepdims), self)
+        return Tensor._unary(ops.Mean(self._axis(axis), keepdims), self)
 
     def max(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         if self.data.size == 0:
             raise ValueError(f"max: the tensor is empty (shape {self.shape})")
-        return Tensor._from_op(ops.Max(self._axis(axis), keepdims), self)
+        return Tensor._unary(ops.Max(self._axis(axis), keepdims), self)
 
     def _axis(self, axis: Any) -> Any:
         """Check ``axis`` against this tensor's dimensions, so errors name the shape."""
@@ -333,13 +389,13 @@ class Tensor:
     # --------------------------------------------------------------------------- shape changes
     def reshape(self, *shape: Any) -> Tensor:
         new = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return Tensor._from_op(ops.Reshape(new), self)
+        return Tensor._unary(ops.Reshape(new), self)
 
     def transpose(self, *axes: int) -> Tensor:
         order = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
         if order and sorted(a % max(self.ndim, 1) for a in order) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {order} do not permute the axes of {self.shape}")
-        return Tensor._from_op(ops.Transpose(order or None), self)
+        return Tensor._unary(ops.Transpose(order or None), self)
 
     @property
     def T(self) -> Tensor:
@@ -350,4 +406,16 @@ class Tensor:
             index = index.data
         elif isinstance(index, tuple):
             index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        return Tensor._from_op(ops.Index(index), self)
+        return Tensor._unary(ops.Index(index), self)
+
+
+_alloc = object.__new__
+
+
+def _new(data: Array) -> Tensor:
+    """A tensor around ``data`` (not copied) with no history: the fast internal constructor."""
+    t: Tensor = _alloc(Tensor)
+    t.data = data
+    t.grad = t.grad_fn = t.name = None
+    t.requires_grad = t.retains_grad = False
+    return t
