@@ -94,23 +94,22 @@ def toposort(root: Node) -> list[Node]:
     Nodes are dict/set keys by identity (``Tensor.__hash__`` is ``object.__hash__``).
     """
     order: list[Node] = []
-    expanded: set[Node] = set()
-    emitted: set[Node] = set()
+    emitted: dict[Node, bool] = {}  # absent: not seen; False: expanded; True: emitted
     stack = [root]
     while stack:
         node = stack.pop()
-        if node in expanded:
-            if node not in emitted:
-                emitted.add(node)
-                order.append(node)
-            continue
-        expanded.add(node)
-        stack.append(node)
-        fn = node.grad_fn
-        if fn is not None:
-            for parent in fn.inputs:
-                if parent.requires_grad and parent not in expanded:
-                    stack.append(parent)
+        state = emitted.get(node)
+        if state is None:
+            emitted[node] = False
+            stack.append(node)
+            fn = node.grad_fn
+            if fn is not None:
+                for parent in fn.inputs:
+                    if parent.requires_grad and parent not in emitted:
+                        stack.append(parent)
+        elif not state:
+            emitted[node] = True
+            order.append(node)
     return order
 
 
@@ -125,8 +124,9 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
     ``.grad``; gradients of other intermediate tensors live only during the walk.
     """
     pending: dict[Node, Array] = {root: grad}
+    take, get = pending.pop, pending.get
     for node in reversed(toposort(root)):
-        g = pending.pop(node, None)
+        g = take(node, None)
         if g is None:  # no path from this node to the root carries a gradient
             continue
         fn = node.grad_fn
@@ -143,7 +143,7 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
             shape = parent.data.shape
             if pg.shape != shape:
                 pg = unbroadcast(pg, shape)
-            seen = pending.get(parent)
+            seen = get(parent)
             # Out of place: either array may be shared with another node or an op's saved value.
             pending[parent] = pg if seen is None else seen + pg
 
