@@ -39,14 +39,17 @@ MAX_PNG_BYTES = 200_000
 TIMEOUT = 300
 
 
-def _execute(path: Path, workdir: Path) -> Any:
-    """Run the notebook at ``path`` from ``workdir/demos`` and return it with its outputs."""
+def _execute(path: Path, workdir: Path, link_shared: bool = True) -> Any:
+    """Run the notebook at ``path`` from ``workdir/demos`` and return it with its outputs.
+
+    With ``link_shared``, the original tables (when present) appear at ``workdir/shared``.
+    """
     import nbformat
     from nbclient import NotebookClient
 
     demos = workdir / "demos"
     demos.mkdir(parents=True, exist_ok=True)
-    if SHARED.is_dir() and not (workdir / "shared").exists():
+    if link_shared and SHARED.is_dir() and not (workdir / "shared").exists():
         (workdir / "shared").symlink_to(SHARED, target_is_directory=True)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -122,7 +125,10 @@ def test_saved_notebook_reads_well_without_running(path: Path) -> None:
 
 
 def main(paths: list[str]) -> None:
-    """Execute each notebook (all of ``demos/`` by default) and save it with its outputs."""
+    """Execute each notebook (all of ``demos/`` by default) and save it with its outputs.
+
+    The saved outputs come from the data shipped with the package, never the original tables.
+    """
     import tempfile
 
     import nbformat
@@ -130,11 +136,11 @@ def main(paths: list[str]) -> None:
     for name in paths or [str(p) for p in NOTEBOOKS]:
         path = Path(name).resolve()
         with tempfile.TemporaryDirectory() as tmp:
-            nb = _execute(path, Path(tmp))
+            nb = _execute(path, Path(tmp), link_shared=False)  # saved outputs: shipped data
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
         nbformat.write(nb, path)
-        print(f"executed and saved {path.relative_to(ROOT)}")
+        print(f"executed and saved {path.name}")
 
 
 if __name__ == "__main__":
