@@ -26,7 +26,7 @@ $(VENV)/.installed-viz: pyproject.toml | $(BIN)/python
 	touch $@
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check tinygrad_edu tests examples
