@@ -175,6 +175,35 @@ def training_history() -> plt.Figure:
     return fig
 
 
+@figure("scaling.png")
+def scaling() -> plt.Figure:
+    from tinygrad_edu.data import MinMaxScaler, StandardScaler, load_home_prices
+
+    X, _ = load_home_prices()
+    versions = {
+        "raw: area (sq ft), bedrooms": X,
+        "MinMaxScaler: each column onto [0, 1]": MinMaxScaler().fit_transform(X),
+        "StandardScaler: mean 0, std 1": StandardScaler().fit_transform(X),
+    }
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.1))
+    rng = np.random.default_rng(0)
+    for ax, (title, data) in zip(axes, versions.items(), strict=True):
+        jitter = rng.uniform(-0.15, 0.15, len(data)) * (data[:, 1].std() / 1.25)
+        ax.scatter(data[:, 0], data[:, 1] + jitter, s=6, alpha=0.6)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("area")
+        ax.axhline(0, color="gray", lw=0.5)
+        ax.axvline(0, color="gray", lw=0.5)
+    axes[0].set_ylabel("bedrooms")
+    axes[0].set_xlim(-300, 4000)
+    axes[0].set_ylim(-300, 4000)
+    axes[0].set_aspect("equal")
+    for ax in axes[1:]:
+        ax.set_aspect("equal")
+    fig.tight_layout()
+    return fig
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=IMAGES, help="folder for the PNG files")
