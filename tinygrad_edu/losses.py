@@ -1,0 +1,234 @@
+"""Loss functions: how far predictions are from targets, as one number to minimise.
+
+Every loss is called ``loss(y_pred, y_true)`` (also by keyword), takes Tensors or array-likes for
+either argument and returns the **mean** over all elements as a scalar ``Tensor`` (shape ``()``),
+so ``loss.backward()`` fills the gradients of whatever produced ``y_pred``.
+
+Shapes must match, with one exception that the usual data layout needs: predictions of shape
+(n, 1) and targets of shape (n,) (or the reverse) are the same n values, and the targets are
+reshaped to the predictions' shape. Any other mismatch is an error, never a silent broadcast to
+(n, n) — the classic bug where ``mean((p − y)²)`` quietly averages n² wrong differences.
+
+=================================  ================================================
+loss                               value (mean over the n elements)
+=================================  ================================================
+mae                                mean |p − y|
+mse                                mean (p − y)²
+binary_cross_entropy               −mean(y·ln p + (1 − y)·ln(1 − p)), p clipped to [ε, 1 − ε]
+binary_cross_entropy_with_logits   the same with p = σ(z), fused and stable
+cross_entropy                      −mean of log_softmax(z) picked at the labels
+=================================  ================================================
+
+>>> mae([1.5, 2.0, 2.0], [1.0, 2.0, 3.0])          # (0.5 + 0 + 1) / 3
+Tensor(0.5)
+>>> mse([[1.0], [3.0]], [0.0, 1.0])                 # (n, 1) against (n,): (1 + 4) / 2
+Tensor(2.5)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .activations import as_tensor
+from .autograd import Array, Function, Grads
+from .tensor import Tensor
+
+
+def _targets(where: str, y_pred: Any, y_true: Any) -> tuple[Tensor, Tensor]:
+    """Both arguments as Tensors of the same shape, targets reshaped only for (n, 1) vs (n,).
+
+    Targets that need no gradient take the predictions' float dtype (so float32 stays float32
+    and 0/1 integer labels become floats).
+    """
+    p = as_tensor(y_pred)
+    y = y_true if isinstance(y_true, Tensor) else Tensor(y_true)
+    if p.size == 0:
+        raise ValueError(f"{where}: y_pred is empty (shape {p.shape}); a mean needs values")
+    if y.shape != p.shape:
+        column, flat = (p.shape, y.shape) if p.ndim == 2 else (y.shape, p.shape)
+        if not (len(column) == 2 and column[1] == 1 and flat == column[:1]):
+            raise ValueError(
+                f"{where}: y_pred has shape {p.shape} but y_true has shape {y.shape}; they must "
+                "be equal, or (n, 1) and (n,)"
+            )
+        y = y.reshape(p.shape)
+    if not y.requires_grad and y.dtype != p.dtype:
+        y = Tensor(y.data, dtype=p.dtype)
+    return p, y
+
+
+def mae(y_pred: Any, y_true: Any) -> Tensor:
+    """Mean absolute error, mean |p − y|; ∂L/∂pᵢ = sign(pᵢ − yᵢ)/n (0 where pᵢ = yᵢ).
+
+    >>> mae(y_pred=[0.0, 4.0], y_true=[1.0, 1.0])       # (1 + 3) / 2
+    Tensor(2.)
+    """
+    p, y = _targets("mae", y_pred, y_true)
+    return (p - y).abs().mean()
+
+
+def mse(y_pred: Any, y_true: Any) -> Tensor:
+    """Mean squared error, mean (p − y)²; ∂L/∂pᵢ = 2(pᵢ − yᵢ)/n.
+
+    >>> mse([1.0, 2.0], [1.0, 4.0])                     # (0 + 4) / 2
+    Tensor(2.)
+    """
+    p, y = _targets("mse", y_pred, y_true)
+    return ((p - y) ** 2).mean()
+
+
+def binary_cross_entropy(y_pred: Any, y_true: Any, eps: float = 1e-15) -> Tensor:
+    """Log loss of probabilities p against 0/1 labels y, as in the teaching notebook.
+
+    L = −mean(y·ln p + (1 − y)·ln(1 − p)) with p first clipped into [ε, 1 − ε], so a confident
+    wrong prediction (p = 0 for y = 1) costs −ln ε ≈ 34.5 instead of ∞. The clip is a graph op:
+    where it cuts, its derivative is 0, so a prediction at or beyond the bounds gets **no**
+    gradient. Inside, ∂L/∂pᵢ = (pᵢ − yᵢ) / (pᵢ(1 − pᵢ)) / n. In float32, 1 − 1e-15 rounds to
+    1, so the upper bound becomes the largest float32 below 1 (ln(1 − p) stays finite).
+
+    >>> import math
+    >>> y_true, y_pred = [0, 1], [0.25, 1.0]            # 1.0 is clipped to 1 − 1e-15
+    >>> loss = binary_cross_entropy(y_pred, y_true)
+    >>> math.isclose(loss.item(), -(math.log(0.75) + math.log(1 - 1e-15)) / 2)
+    True
+    """
+    if not 0 < eps < 0.5:
+        raise ValueError(f"binary_cross_entropy: eps must be in (0, 0.5), got {eps!r}")
+    p, y = _targets("binary_cross_entropy", y_pred, y_true)
+    one = np.ones((), dtype=p.dtype)
+    hi = float(min(one - eps, np.nextafter(one, 0)))
+    p = p.clip(eps, hi)
+    return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+
+
+class BCEWithLogits(Function):
+    """L = mean(max(z, 0) − z·y + ln(1 + e^(−|z|)));  ∂L/∂z = (σ(z) − y)/n,  ∂L/∂y = −z/n.
+
+    The log loss of p = σ(z), rewritten so that no step overflows or rounds to ln 0: for z ≥ 0,
+    −ln σ(z) = ln(1 + e⁻ᶻ), and for z < 0 the same with −z + …; ``max`` and ``|z|`` merge the two
+    cases. e^(−|z|) ≤ 1 always, so logits of ±1e4 give exact, finite losses and gradients.
+    """
+
+    __slots__ = ("e", "n", "y", "z")
+    formula = "∂L/∂z = (σ(z) − y)/n"
+
+    def forward(self, z: Array, y: Array) -> Array:
+        self.z, self.y, self.n = z, y, z.size
+        self.e = e = np.exp(-np.abs(z))
+        return np.asarray((np.maximum(z, 0) - z * y + np.log1p(e)).mean())
+
+    def backward(self, g: Array) -> Grads:
+        z, e, scale = self.z, self.e, g / self.n
+        gz = gy = None
+        if self.needs_grad[0]:
+            sigma = np.where(z >= 0, 1, e) / (1 + e)  # σ(z) = 1/(1 + e⁻ᶻ) = eᶻ/(1 + eᶻ)
+            gz = scale * (sigma - self.y)
+        if self.needs_grad[1]:
+            gy = -scale * z
+        return gz, gy
+
+
+def binary_cross_entropy_with_logits(y_pred: Any, y_true: Any) -> Tensor:
+    """Log loss of logits z (scores before the sigmoid) against labels y in [0, 1].
+
+    Equals ``binary_cross_entropy(sigmoid(z), y)`` without the clipping, but as one fused,
+    numerically stable op (``BCEWithLogits``): L = mean(max(z, 0) − z·y + ln(1 + e^(−|z|))),
+    ∂L/∂z = (σ(z) − y)/n. ``y_pred`` holds the logits.
+
+    >>> binary_cross_entropy_with_logits([10000.0, -10000.0], [1.0, 1.0])   # (0 + 1e4) / 2
+    Tensor(5000.)
+    """
+    z, y = _targets("binary_cross_entropy_with_logits", y_pred, y_true)
+    return Tensor._from_op(BCEWithLogits(), z, y)
+
+
+class CrossEntropy(Function):
+    """L = −(1/n) Σᵢ Σ_c yᵢc · log_softmax(zᵢ)_c;  ∂L/∂zᵢ = (softmax(zᵢ)·Σ_c yᵢc − yᵢ)/n.
+
+    ``y`` is either an (n,) array of class ids (then yᵢ is one-hot and ∂L/∂zᵢ = (sᵢ − onehotᵢ)/n)
+    or an (n, C) array of target probabilities (then also ∂L/∂y = −log_softmax(z)/n).
+    log_softmax is computed with the row maximum subtracted, so huge logits stay finite.
+    """
+
+    __slots__ = ("log_probs", "n", "rows", "y")
+    formula = "∂L/∂z = (softmax(z) − onehot(y))/n"
+
+    def forward(self, z: Array, y: Array) -> Array:
+        shifted = z - z.max(axis=1, keepdims=True)
+        self.log_probs = lp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        self.y, self.n = y, z.shape[0]
+        if y.ndim == 1:
+            self.rows = np.arange(self.n)
+            return np.asarray(-lp[self.rows, y].mean())
+        return np.asarray(-(y * lp).sum() / self.n)
+
+    def backward(self, g: Array) -> Grads:
+        y, scale = self.y, g / self.n
+        gz = gy = None
+        if self.needs_grad[0]:
+            probs = np.exp(self.log_probs)
+            if y.ndim == 1:
+                probs[self.rows, y] -= 1
+                gz = scale * probs
+            else:
+                gz = scale * (probs * y.sum(axis=1, keepdims=True) - y)
+        if self.needs_grad[1]:
+            gy = -scale * self.log_probs
+        return gz, gy
+
+
+def _class_ids(labels: Array, classes: int) -> Array:
+    """``labels`` as an int array of class ids in [0, classes), or an error naming a bad one."""
+    flat = labels.reshape(-1)
+    if flat.dtype.kind == "f":
+        whole = np.isfinite(flat) & (flat == np.round(flat))
+        if not whole.all():
+            i = int(np.argmin(whole))
+            raise ValueError(
+                f"cross_entropy: label {flat[i].item()!r} at row {i} is not an integer class id"
+            )
+    elif flat.dtype.kind not in "iub":
+        raise TypeError(f"cross_entropy: labels must be integer class ids, got {flat.dtype}")
+    ids = flat.astype(np.intp)
+    bad = (ids < 0) | (ids >= classes)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"cross_entropy: label {flat[i].item()!r} at row {i} is not a class id in "
+            f"[0, {classes}) (the logits have {classes} columns)"
+        )
+    return ids
+
+
+def cross_entropy(y_pred: Any, y_true: Any) -> Tensor:
+    """Softmax cross-entropy of logits (n, C) against class ids (n,) — the multi-class log loss.
+
+    L = −mean over rows of log_softmax(zᵢ)[yᵢ]; ∂L/∂z = (softmax(z) − onehot(y))/n, as one fused
+    op (``CrossEntropy``). ``y_pred`` holds the logits (scores before softmax); ``y_true`` holds
+    integer class ids in [0, C), shape (n,) or (n, 1) (whole-number floats are accepted), **or**
+    (n, C) target probabilities / one-hot rows, as PyTorch's ``cross_entropy`` also allows; then
+    L = −mean over rows of Σ_c yᵢc·log_softmax(zᵢ)_c.
+
+    >>> import math
+    >>> loss = cross_entropy([[0.0, 0.0], [5.0, 5.0]], [1, 0])   # uniform rows: ln 2 each
+    >>> math.isclose(loss.item(), math.log(2))
+    True
+    """
+    z = as_tensor(y_pred)
+    if z.ndim != 2 or z.size == 0:
+        raise ValueError(f"cross_entropy: y_pred must be logits of shape (n, C); got {z.shape}")
+    n, classes = z.shape
+    y = y_true if isinstance(y_true, Tensor) else Tensor(y_true)
+    if y.shape in ((n,), (n, 1)):
+        y = Tensor(_class_ids(y.data, classes))
+    elif y.shape == (n, classes):
+        if not y.requires_grad and y.dtype != z.dtype:
+            y = Tensor(y.data, dtype=z.dtype)
+    else:
+        raise ValueError(
+            f"cross_entropy: y_pred has shape {z.shape} but y_true has shape {y.shape}; "
+            f"y_true must be class ids of shape ({n},) or probabilities of shape {z.shape}"
+        )
+    return Tensor._from_op(CrossEntropy(), z, y)
