@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, losses
+from tinygrad_edu.data import MinMaxScaler
+from tinygrad_edu.nn import Dense, Sequential
 from tinygrad_edu.optim import Adam, BatchGD, MiniBatchGD, Momentum, Optimizer, StochasticGD
 from tinygrad_edu.train import (
     History,
@@ -96,6 +98,24 @@ def test_home_prices_batch_gd_matches_the_notebook() -> None:
     first = np.mean((X_scaled.sum(axis=1) - y_scaled) ** 2)
     assert history.loss[0] == pytest.approx(first, rel=1e-14)
     assert history.epochs_run == history.n_updates == 500 and not history.stopped_early
+
+
+def test_home_prices_with_dense_mse_and_min_max_scaler() -> None:
+    path = DATA / "homeprices_banglore.csv"
+    if not path.exists():
+        pytest.skip(f"{path.name} is not beside the repository")
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    sx, sy = MinMaxScaler(), MinMaxScaler()
+    X_scaled = sx.fit_transform(table[:, :2])
+    y_scaled = sy.fit_transform(table[:, 2:]).reshape(-1)  # y of shape (n,), output (n, 1)
+    model = Dense(2, 1, weight_init="ones", bias_init="zeros")
+    opt = BatchGD(model.parameters(), lr=0.01)
+    history = fit(model, X_scaled, y_scaled, losses.mse, opt, epochs=500, progress=False)
+    np.testing.assert_allclose(model.weight.data[:, 0], [0.70712464, 0.67456527], atol=1e-8)
+    np.testing.assert_allclose(model.bias.data, [-0.23034857], atol=1e-8)
+    price = sy.inverse_transform(predict(model, sx.transform([[2600.0, 4.0]])))
+    np.testing.assert_allclose(price, [[128.45484]], atol=1e-5)
+    assert model.training is False and history.n_updates == 500  # predict set eval mode
 
 
 def test_batch_gd_epoch_losses_follow_the_hand_written_loop() -> None:
@@ -242,6 +262,24 @@ def test_metrics_and_validation_are_recorded_per_epoch() -> None:
     assert history.val_loss[0] == pytest.approx(val_loss, rel=1e-12)
     assert history.metrics["accuracy"][-1] == history.metrics["val_accuracy"][-1] == 1.0
     assert model.mode == "train"
+
+
+def test_a_small_network_learns_xor_with_adam_and_reports_accuracy() -> None:
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 0])
+    model = Sequential(
+        Dense(2, 8, activation="tanh", seed=0), Dense(8, 1, activation="sigmoid", seed=1)
+    )
+    modes: list[bool] = []
+    history = fit(
+        model, X, y, losses.binary_cross_entropy, Adam(model.parameters(), lr=0.05), 300,
+        progress=False, metrics=["accuracy"], callbacks=[lambda e, h: modes.append(model.training)],
+    )  # fmt: skip
+    assert all(modes) and len(modes) == 300  # in training mode throughout
+    scores = evaluate(model, X, y, losses.binary_cross_entropy, metrics=["accuracy"])
+    assert scores["accuracy"] == 1.0 and history.metrics["accuracy"][-1] == 1.0
+    assert scores["loss"] < 0.01 < history.loss[0]
+    np.testing.assert_array_equal(predict(model, X)[:, 0] > 0.5, [False, True, True, False])
 
 
 def test_evaluate_and_predict_run_without_a_graph_in_eval_mode() -> None:
