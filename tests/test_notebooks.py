@@ -32,6 +32,9 @@ NOTEBOOKS = sorted(DEMOS.glob("*.ipynb"))
 EXPECTED = [
     "01_activation_functions.ipynb",
     "02_matrices_and_broadcasting.ipynb",
+    "03_losses.ipynb",
+    "06_gradient_descent_modes.ipynb",
+    "07_mlp_on_real_data.ipynb",
 ]
 HAVE_RUNNER = all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", "ipykernel"))
 MACHINE_PATH = re.compile(r"/(home|tmp|work|root|Users|var|opt|usr)/|\\Users\\|site-packages")

@@ -204,6 +204,74 @@ def scaling() -> plt.Figure:
     return fig
 
 
+@figure("activations.png")
+def activations() -> plt.Figure:
+    from tinygrad_edu.activations import leaky_relu, relu, sigmoid, tanh
+
+    functions = {
+        "sigmoid": sigmoid,
+        "tanh": tanh,
+        "relu": relu,
+        "leaky_relu (α = 0.1)": lambda t: leaky_relu(t, 0.1),
+    }
+    fig, axes = plt.subplots(2, 4, figsize=(10, 4.2), sharex=True)
+    for k, (name, f) in enumerate(functions.items()):
+        x = Tensor(np.linspace(-4, 4, 401), requires_grad=True)
+        y = f(x)
+        y.sum().backward()  # elementwise: the gradient of the sum is f′ at every point
+        axes[0, k].plot(x.data, y.data, color="C0")
+        axes[0, k].set_title(name)
+        axes[1, k].plot(x.data, x.grad, color="C1")
+        for ax in axes[:, k]:
+            ax.axhline(0, color="gray", lw=0.5)
+            ax.axvline(0, color="gray", lw=0.5)
+            ax.grid(True, alpha=0.3)
+    axes[0, 0].set_ylabel("f(x)")
+    axes[1, 0].set_ylabel("f′(x) by backward()")
+    fig.tight_layout()
+    return fig
+
+
+@figure("hidden_layer.png")
+def hidden_layer() -> plt.Figure:
+    from tinygrad_edu.losses import binary_cross_entropy
+    from tinygrad_edu.nn import Dense, Sequential
+    from tinygrad_edu.optim import Adam
+    from tinygrad_edu.train import fit, predict
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (200, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(float)  # same sign: class 1
+    models = {
+        "Dense(2, 1, sigmoid): one neuron": Dense(2, 1, activation="sigmoid", seed=0),
+        "Dense(2, 8, tanh) → Dense(8, 1, sigmoid)": Sequential(
+            Dense(2, 8, activation="tanh", seed=0), Dense(8, 1, activation="sigmoid", seed=1)
+        ),
+    }
+    g1, g2 = np.meshgrid(np.linspace(-1, 1, 101), np.linspace(-1, 1, 101))
+    grid = np.column_stack([g1.ravel(), g2.ravel()])
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.8))
+    for ax, (title, model) in zip(axes, models.items(), strict=True):
+        history = fit(
+            model,
+            X,
+            y,
+            loss=binary_cross_entropy,
+            optimizer=Adam(model.parameters(), lr=0.05),
+            epochs=300,
+            metrics=["accuracy"],
+            progress=False,
+        )
+        p = predict(model, grid).reshape(g1.shape)
+        ax.contourf(g1, g2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+        ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=10, edgecolors="black", linewidths=0.3)
+        accuracy = history.metrics["accuracy"][-1]
+        ax.set_title(f"{title}\ntraining accuracy {accuracy:.0%}", fontsize=9)
+        ax.set_aspect("equal")
+    fig.tight_layout()
+    return fig
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=IMAGES, help="folder for the PNG files")
