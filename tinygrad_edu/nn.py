@@ -114,6 +114,12 @@ class Module:
         return d["_parameters"], d["_modules"]
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, (list, tuple)) and any(isinstance(v, (Tensor, Module)) for v in value):
+            raise TypeError(
+                f"{type(self).__name__}.{name}: a {type(value).__name__} of tensors or modules "
+                "is not registered, so parameters() would miss them; use Sequential(...) or "
+                "assign each one as its own attribute"
+            )
         params, modules = self._registry()
         if isinstance(value, Tensor):
             modules.pop(name, None)
@@ -124,14 +130,6 @@ class Module:
         else:
             params.pop(name, None)
             modules.pop(name, None)
-            if isinstance(value, (list, tuple)) and any(
-                isinstance(v, (Tensor, Module)) for v in value
-            ):
-                raise TypeError(
-                    f"{type(self).__name__}.{name}: a {type(value).__name__} of tensors or modules "
-                    "is not registered, so parameters() would miss them; use Sequential(...) or "
-                    "assign each one as its own attribute"
-                )
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
