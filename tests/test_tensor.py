@@ -142,3 +142,14 @@ def test_clip_with_crossed_bounds() -> None:
 def test_item_of_a_many_element_tensor() -> None:
     with pytest.raises(ValueError, match=r"shape is \(2,\)"):
         Tensor([1.0, 2.0]).item()
+
+
+def test_from_numpy_shares_memory_and_checks_dtype() -> None:
+    source = np.zeros(3)
+    t = Tensor.from_numpy(source, requires_grad=True)
+    source[0] = 5.0
+    assert t.data[0] == 5.0 and t.requires_grad
+    with pytest.raises(TypeError, match="only float arrays can require grad"):
+        Tensor.from_numpy(np.arange(3), requires_grad=True)
+    with pytest.raises(TypeError, match="expected a numpy.ndarray, got list"):
+        Tensor.from_numpy([1.0])  # type: ignore[arg-type]

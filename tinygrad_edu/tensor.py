@@ -144,6 +144,23 @@ class Tensor:
             return _new(np.array(other, dtype=dtype if dtype.kind == "f" else None))
         return _new(as_array(other))
 
+    @staticmethod
+    def from_numpy(array: Array, requires_grad: bool = False) -> Tensor:
+        """A tensor that *shares* ``array``'s memory (no copy), like ``torch.from_numpy``.
+
+        Writing to one changes the other. Use it for data you will not modify (inputs, batches);
+        the constructor ``Tensor(...)`` copies and is the safe default.
+        """
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor: data must be numbers (bool, int or float); got {array.dtype}")
+        if requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"from_numpy: only float arrays can require grad, not {array.dtype}")
+        t = _new(array)
+        t.requires_grad = requires_grad
+        return t
+
     # ------------------------------------------------------------------------ array-like facts
     @property
     def shape(self) -> tuple[int, ...]:
