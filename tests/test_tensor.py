@@ -151,5 +151,5 @@ def test_from_numpy_shares_memory_and_checks_dtype() -> None:
     assert t.data[0] == 5.0 and t.requires_grad
     with pytest.raises(TypeError, match="only float arrays can require grad"):
         Tensor.from_numpy(np.arange(3), requires_grad=True)
-    with pytest.raises(TypeError, match="expected a numpy.ndarray, got list"):
+    with pytest.raises(TypeError, match=r"expected a numpy\.ndarray, got list"):
         Tensor.from_numpy([1.0])  # type: ignore[arg-type]
