@@ -194,3 +194,9 @@ def test_clip_passes_no_gradient_outside_its_range() -> None:
     p = Tensor([0.0, 0.5, 1.0], requires_grad=True)
     p.clip(1e-15, 1 - 1e-15).sum().backward()
     np.testing.assert_array_equal(p.grad, [0.0, 1.0, 0.0])
+
+
+def test_relu_of_a_negative_is_plus_zero() -> None:
+    # −0.0 == 0.0, but a learner reading Tensor([-0.]) would rightly be puzzled.
+    out = Tensor([-2.0, 3.0]).relu()
+    assert not np.signbit(out.data[0]) and repr(out) == "Tensor([0., 3.])"

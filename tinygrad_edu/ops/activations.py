@@ -53,7 +53,7 @@ class Relu(Function):
 
     def forward(self, x: Array) -> Array:
         self.positive = x > 0
-        return x * self.positive
+        return np.maximum(x, 0)  # not x * mask: that gives −0.0 for negative x
 
     def backward(self, g: Array) -> Grads:
         return (g * self.positive,)
