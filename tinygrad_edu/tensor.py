@@ -250,7 +250,7 @@ class Tensor:
                     f"backward: grad can be implied only for a one-element output, but shape "
                     f"is {self.shape}; pass grad= an array of shape {self.shape}"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape, self.data.dtype)
         else:
             seed = as_array(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
             if seed.shape != self.shape:

@@ -22,6 +22,17 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _spread(g: Array, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Array:
+    """``g`` (the reduced shape) copied back along the reduced axes into a new array of ``shape``.
+
+    Broadcast assignment into ``np.empty`` is several times cheaper than ``np.broadcast_to``
+    for the small arrays of a teaching model, and gives a writable array.
+    """
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g if keepdims or axis is None else g.reshape(_keepdims_shape(shape, axis))
+    return out
+
+
 class Sum(Function):
     """f(x) = Σᵢ xᵢ over ``axis``;  ∂f/∂xᵢ = 1: g is copied back along the summed axes."""
 
@@ -33,11 +44,10 @@ class Sum(Function):
 
     def forward(self, x: Array) -> Array:
         self.shape = x.shape
-        return np.asarray(x.sum(axis=self.axis, keepdims=self.keepdims))
+        return np.asarray(np.add.reduce(x, axis=self.axis, keepdims=self.keepdims))
 
     def backward(self, g: Array) -> Grads:
-        g = g.reshape(_keepdims_shape(self.shape, self.axis))
-        return (np.broadcast_to(g, self.shape),)
+        return (_spread(g, self.shape, self.axis, self.keepdims),)
 
 
 class Mean(Function):
@@ -51,13 +61,17 @@ class Mean(Function):
 
     def forward(self, x: Array) -> Array:
         self.shape = x.shape
-        out = np.asarray(x.mean(axis=self.axis, keepdims=self.keepdims))
-        self.n = x.size // max(out.size, 1)
-        return out
+        if x.dtype.kind != "f":  # ints: let NumPy pick the float accumulator
+            out = np.asarray(x.mean(axis=self.axis, keepdims=self.keepdims))
+            self.n = x.size // max(out.size, 1)
+            return out
+        # Sum, then divide by the count: exactly what np.mean does, without its Python wrapper.
+        total = np.add.reduce(x, axis=self.axis, keepdims=self.keepdims)
+        self.n = x.size // max(np.size(total), 1)
+        return np.asarray(total / self.n)
 
     def backward(self, g: Array) -> Grads:
-        g = g.reshape(_keepdims_shape(self.shape, self.axis)) / self.n
-        return (np.broadcast_to(g, self.shape),)
+        return (_spread(g / self.n, self.shape, self.axis, self.keepdims),)
 
 
 class Max(Function):
