@@ -97,11 +97,14 @@ def test_clipped_predictions_get_no_gradient() -> None:
     assert p.grad[0] == 0.0 and p.grad[1] == 0.0
 
 
-def test_binary_cross_entropy_graph_is_the_notebook_formula() -> None:
+def test_binary_cross_entropy_is_one_fused_node_that_shows_its_rule() -> None:
+    # The textbook formula is eight ops; the fused node computes the same bits (see below) and
+    # carries the derivative rule for graph pictures.
     p = Tensor([0.2, 0.9], requires_grad=True)
     loss = binary_cross_entropy(p, [0.0, 1.0])
-    ops = {node.grad_fn.name for node in toposort(loss) if node.grad_fn is not None}
-    assert {"Clip", "Log", "Mul", "Mean"} <= ops
+    ops = [node.grad_fn for node in toposort(loss) if node.grad_fn is not None]
+    assert [fn.name for fn in ops] == ["BinaryCrossEntropy"]
+    assert "0 where clipped" in ops[0].formula
 
 
 def test_float32_log_loss_stays_finite_at_one() -> None:
@@ -251,3 +254,49 @@ def test_targets_may_require_grad() -> None:
     mse(p, y).backward()
     assert p.grad is not None and y.grad is not None
     np.testing.assert_array_equal(y.grad, -p.grad)
+
+
+# ------------------------------------------------- fused losses = their textbook composite graphs
+_probabilities = st.lists(
+    st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 1.0, 1e-16, 1 - 1e-16])),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=_probabilities, data=st.data())
+def test_fused_bce_is_bit_for_bit_the_composite_graph(p: list[float], data: st.DataObject) -> None:
+    y = data.draw(st.lists(st.sampled_from([0.0, 1.0, 0.3]), min_size=len(p), max_size=len(p)))
+    fused_p = Tensor(p, requires_grad=True)
+    fused_y = Tensor(y, requires_grad=True)
+    fused = binary_cross_entropy(fused_p, fused_y)
+    fused.backward()
+
+    comp_p, comp_y = Tensor(p, requires_grad=True), Tensor(y, requires_grad=True)
+    clipped = comp_p.clip(1e-15, 1 - 1e-15)
+    composite = -(comp_y * clipped.log() + (1 - comp_y) * (1 - clipped).log()).mean()
+    composite.backward()
+
+    np.testing.assert_array_equal(fused.data, composite.data)
+    np.testing.assert_array_equal(fused_p.grad, comp_p.grad)
+    np.testing.assert_array_equal(fused_y.grad, comp_y.grad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)), min_size=1, max_size=8)
+)
+def test_fused_mse_is_bit_for_bit_the_composite_graph(pairs: list[tuple[float, float]]) -> None:
+    p_values, y_values = zip(*pairs, strict=True)
+    fused_p, fused_y = Tensor(p_values, requires_grad=True), Tensor(y_values, requires_grad=True)
+    fused = mse(fused_p, fused_y)
+    fused.backward()
+
+    comp_p, comp_y = Tensor(p_values, requires_grad=True), Tensor(y_values, requires_grad=True)
+    composite = ((comp_p - comp_y) ** 2).mean()
+    composite.backward()
+
+    np.testing.assert_array_equal(fused.data, composite.data)
+    np.testing.assert_array_equal(fused_p.grad, comp_p.grad)
+    np.testing.assert_array_equal(fused_y.grad, comp_y.grad)

@@ -43,7 +43,10 @@ def _targets(where: str, y_pred: Any, y_true: Any) -> tuple[Tensor, Tensor]:
     and 0/1 integer labels become floats).
     """
     p = as_tensor(y_pred)
-    y = y_true if isinstance(y_true, Tensor) else Tensor(y_true)
+    if isinstance(y_true, Tensor):
+        y = y_true
+    else:  # one copy, straight into the predictions' float dtype
+        y = Tensor(y_true, dtype=p.dtype if p.dtype.kind == "f" else None)
     if p.size == 0:
         raise ValueError(f"{where}: y_pred is empty (shape {p.shape}); a mean needs values")
     if y.shape != p.shape:
@@ -53,7 +56,7 @@ def _targets(where: str, y_pred: Any, y_true: Any) -> tuple[Tensor, Tensor]:
                 f"{where}: y_pred has shape {p.shape} but y_true has shape {y.shape}; they must "
                 "be equal, or (n, 1) and (n,)"
             )
-        y = y.reshape(p.shape)
+        y = y.reshape(p.shape) if y.requires_grad else Tensor.from_numpy(y.data.reshape(p.shape))
     if not y.requires_grad and y.dtype != p.dtype:
         y = Tensor(y.data, dtype=p.dtype)
     return p, y
@@ -76,7 +79,28 @@ def mse(y_pred: Any, y_true: Any) -> Tensor:
     Tensor(2.)
     """
     p, y = _targets("mse", y_pred, y_true)
-    return ((p - y) ** 2).mean()
+    return Tensor._binary(MeanSquaredError(), p, y)
+
+
+class MeanSquaredError(Function):
+    """L = (1/n) Σᵢ (pᵢ − yᵢ)²;  ∂L/∂p = 2(p − y)/n,  ∂L/∂y = −2(p − y)/n.
+
+    One fused op instead of subtract → square → mean: three graph nodes become one, and the
+    values *and* gradients are bit-for-bit those of the three-op graph (same NumPy expressions in
+    the same order), which ``tests/test_losses.py`` checks.
+    """
+
+    __slots__ = ("diff",)
+    formula = "∂L/∂p = 2(p − y)/n"
+
+    def forward(self, p: Array, y: Array) -> Array:
+        self.diff = d = p - y
+        return np.asarray(np.add.reduce(d * d, axis=None) / d.size)
+
+    def backward(self, g: Array) -> Grads:
+        d = self.diff
+        gd = (g / d.size) * 2 * d
+        return gd, (-gd if self.needs_grad[1] else None)
 
 
 def binary_cross_entropy(y_pred: Any, y_true: Any, eps: float = 1e-15) -> Tensor:
@@ -99,8 +123,43 @@ def binary_cross_entropy(y_pred: Any, y_true: Any, eps: float = 1e-15) -> Tensor
     p, y = _targets("binary_cross_entropy", y_pred, y_true)
     one = np.ones((), dtype=p.dtype)
     hi = float(min(one - eps, np.nextafter(one, 0)))
-    p = p.clip(eps, hi)
-    return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+    return Tensor._binary(BinaryCrossEntropy(eps, hi), p, y)
+
+
+class BinaryCrossEntropy(Function):
+    """L = −(1/n) Σᵢ [yᵢ ln p̂ᵢ + (1 − yᵢ) ln(1 − p̂ᵢ)] with p̂ = clip(p, ε, 1 − ε).
+
+    ∂L/∂pᵢ = −(1/n)·(yᵢ/p̂ᵢ − (1 − yᵢ)/(1 − p̂ᵢ)) inside [ε, 1 − ε], and 0 where the clip cuts.
+
+    One fused op in place of the eight of the textbook formula (clip, two logs, two products,
+    two subtractions, a mean): it computes each of their forward and backward expressions in the
+    same order, so the loss and the gradients are bit-for-bit those of the composite graph
+    (``tests/test_losses.py`` checks), just without seven nodes' worth of bookkeeping.
+    """
+
+    __slots__ = ("hi", "inside", "lo", "log_p", "log_q", "p", "q", "y", "y_neg")
+    formula = "∂L/∂p = −(y/p − (1−y)/(1−p))/n, 0 where clipped"
+
+    def __init__(self, lo: float, hi: float) -> None:
+        self.lo, self.hi = lo, hi
+
+    def forward(self, p: Array, y: Array) -> Array:
+        self.inside = (p >= self.lo) & (p <= self.hi)
+        self.p = p = np.clip(p, self.lo, self.hi)
+        self.q = q = 1 - p
+        self.y, self.y_neg = y, 1 - y
+        self.log_p, self.log_q = np.log(p), np.log(q)
+        terms = y * self.log_p + self.y_neg * self.log_q
+        return np.asarray(-(np.add.reduce(terms, axis=None) / terms.size))
+
+    def backward(self, g: Array) -> Grads:
+        m = -g / self.p.size  # through the mean and the minus sign
+        gp = gy = None
+        if self.needs_grad[0]:
+            gp = ((m * self.y) / self.p + -((m * self.y_neg) / self.q)) * self.inside
+        if self.needs_grad[1]:
+            gy = m * self.log_p + -(m * self.log_q)
+        return gp, gy
 
 
 class BCEWithLogits(Function):
