@@ -117,10 +117,8 @@ class Tensor:
         out.retains_grad = False
         ra, rb = a.requires_grad, b.requires_grad
         if (ra or rb) and grad_mode.enabled:
-            fn.needs_grad = (
-                ra,
-                rb,
-            )  # set before forward: ops may save less when a grad is not needed
+            # Set before forward: an op may save less when an input needs no gradient.
+            fn.needs_grad = (ra, rb)
             fn.inputs = (a, b)
             out.data = fn.forward(a.data, b.data)
             out.requires_grad = True
