@@ -1,0 +1,122 @@
+"""The ``tinygrad-edu`` command line: help, version, bad arguments, train, graph."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tinygrad_edu.cli import main
+
+
+def run(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version_and_help(capsys: Any) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("tinygrad-edu 0.")
+    for argv in (["--help"], ["tour", "--help"], ["train", "--help"], ["graph", "--help"]):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0 and out.startswith("usage: tinygrad-edu"), argv
+    assert "--batch-size" in run(capsys, "train", "--help")[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--dataset", "mnist"], "unknown dataset 'mnist'; choose insurance"),
+        (["train", "--lr", "0"], "argument --lr: --lr must be > 0, got 0"),
+        (["train", "--lr", "-0.5"], "--lr must be > 0, got -0.5"),
+        (["train", "--lr", "fast"], "--lr must be a number, got 'fast'"),
+        (["train", "--epochs", "0"], "--epochs must be > 0, got 0"),
+        (["train", "--epochs", "2.5"], "--epochs must be a number, got '2.5'"),
+        (["train", "--dataset", "no/such.csv"], "--dataset no/such.csv: no such file"),
+        (["train", "--model", "svm"], "argument --model: invalid choice: 'svm'"),
+        (["train", "--dataset", "insurance", "--model", "linear"], "linear needs a numeric"),
+        (["tour", "--data-dir", "no/such/dir"], "--data-dir no/such/dir: no such folder"),
+        (["graph", "resnet"], "invalid choice: 'resnet'"),
+        (["fly"], "invalid choice: 'fly'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_status_2(
+    capsys: Any, argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("tinygrad-edu: error: "), err
+    assert message in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_data_dir_without_the_tables(capsys: Any, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "tour", "--data-dir", str(tmp_path), "--quick")
+    assert code == 2 and "insurance_data.csv or homeprices_banglore.csv" in err
+
+
+def test_bad_arguments_from_a_real_process() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tinygrad_edu.cli", "train", "--lr", "-1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "tinygrad-edu: error: train: argument --lr: --lr must be > 0, got -1"
+    ]
+
+
+def test_train_prints_the_history(capsys: Any) -> None:
+    code, out, _ = run(
+        capsys, "train", "--dataset", "insurance", "--mode", "batch", "--lr", "2",
+        "--epochs", "40", "--no-progress",
+    )  # fmt: skip
+    assert code == 0
+    assert "History(epochs_run=40, n_updates=40" in out
+    assert "model: logistic regression" in out and "BatchGD(lr=2" in out
+    assert "test:  loss" in out and "accuracy" in out and "learned: w = [" in out
+
+
+def test_train_linear_mlp_and_a_csv(capsys: Any, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "train", "--dataset", "home-prices", "--epochs", "5")
+    assert code == 0 and "model: linear regression" in out and "History(epochs_run=5," in out
+    code, out, _ = run(
+        capsys, "train", "--dataset", "digits", "--epochs", "1", "--hidden", "8", "--no-progress"
+    )
+    assert code == 0 and "Sequential(" in out and "accuracy" in out
+    table = tmp_path / "mine.csv"
+    table.write_text("x1,x2,label\n" + "".join(f"{i},{i % 3},{int(i > 5)}\n" for i in range(12)))
+    saved = tmp_path / "model.npz"
+    code, out, _ = run(
+        capsys, "train", "--dataset", str(table), "--mode", "sgd", "--epochs", "3",
+        "--save", str(saved),
+    )  # fmt: skip
+    assert code == 0 and "mine.csv (x1, x2 → label)" in out and "StochasticGD" in out
+    assert saved.exists() and saved.stat().st_size > 0
+
+
+def test_a_diverging_run_exits_1_with_one_line(capsys: Any) -> None:
+    code, _, err = run(
+        capsys, "train", "--dataset", "home-prices", "--lr", "1e6", "--epochs", "50",
+        "--no-progress",
+    )  # fmt: skip
+    assert code == 1 and err.count("\n") == 1 and "loss became" in err
+
+
+@pytest.mark.parametrize("example", ["neuron", "mynn-loss"])
+def test_graph_writes_files(capsys: Any, tmp_path: Path, example: str) -> None:
+    code, out, _ = run(capsys, "graph", example, "--out", str(tmp_path))
+    assert code == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {f"{example}.dot", f"{example}_backward.dot", f"{example}_trace.txt"} <= names
+    for path in tmp_path.iterdir():
+        assert path.stat().st_size > 100 and f"wrote {path}" in out
+    trace = (tmp_path / f"{example}_trace.txt").read_text()
+    assert "Backward pass from L" in trace

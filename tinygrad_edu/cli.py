@@ -1,0 +1,185 @@
+"""The ``tinygrad-edu`` command: ``tour``, ``train`` and ``graph``.
+
+    tinygrad-edu tour [--out DIR] [--data-dir DIR] [--quick]
+    tinygrad-edu train [--dataset NAME|CSV] [--model logistic|linear|mlp] [--mode MODE]
+                       [--lr LR] [--epochs N] [--batch-size K]
+    tinygrad-edu graph [neuron|mynn-loss] [--out DIR]
+
+Bad arguments (an unknown dataset, lr ≤ 0, epochs ≤ 0, a missing file) get a one-line message
+on stderr and exit status 2; a run that fails (say, the loss overflows) exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import NoReturn
+
+from .data import DataError
+from .models import OPTIMIZERS
+from .train import TrainingError
+
+PROG = "tinygrad-edu"
+DATASETS = ("insurance", "home-prices", "breast-cancer", "digits")
+MODELS = ("logistic", "linear", "mlp")
+EXAMPLES = ("neuron", "mynn-loss")
+
+
+class UsageError(Exception):
+    """A bad command line; reported in one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        where = self.prog.removeprefix(PROG).strip()
+        raise UsageError(f"{where}: {message}" if where else message)
+
+
+def _positive(kind: type[int] | type[float], name: str) -> argparse._ActionType:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not value > 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text}")
+        return value
+
+    return parse
+
+
+def _version() -> str:
+    try:
+        return metadata.version("tinygrad_edu")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="An autograd micro-framework on NumPy: the guided tour, training, graphs.",
+        epilog="Start with:  tinygrad-edu tour   (then open tour-output/report.html)",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    tour = sub.add_parser(
+        "tour",
+        help="re-do the teaching notebook: terminal report, HTML report and figures",
+        description="Run every section of the notebook with the framework; write report.html "
+        "(self-contained) and the figures into --out.",
+    )
+    tour.add_argument("--out", type=Path, default=Path("tour-output"), help="output folder")
+    tour.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder with the notebook's insurance_data.csv and homeprices_banglore.csv "
+        "(default: the tables shipped with the package)",
+    )
+    tour.add_argument("--quick", action="store_true", help="shorter training runs (for tests)")
+    tour.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    train = sub.add_parser(
+        "train",
+        help="train a model on a data set and print its History",
+        description="Train a model; the data are split 80/20 (random_state 25) and scaled.",
+    )
+    train.add_argument(
+        "--dataset",
+        default="insurance",
+        help=f"{', '.join(DATASETS)}, or a CSV path whose last column is the target "
+        "(default: insurance)",
+    )
+    train.add_argument(
+        "--model",
+        choices=MODELS,
+        help="default: logistic for 0/1 targets, linear for numbers, mlp for digits",
+    )
+    train.add_argument("--mode", choices=OPTIMIZERS, help="optimizer / gradient-descent mode")
+    train.add_argument("--lr", type=_positive(float, "--lr"), help="learning rate (> 0)")
+    train.add_argument("--epochs", type=_positive(int, "--epochs"), help="epochs (> 0)")
+    train.add_argument(
+        "--batch-size", type=_positive(int, "--batch-size"), help="samples per update"
+    )
+    train.add_argument(
+        "--hidden",
+        type=_positive(int, "--hidden"),
+        default=32,
+        help="width of the mlp's hidden layer (default 32)",
+    )
+    train.add_argument("--seed", type=int, default=0, help="seed for shuffling and init")
+    train.add_argument("--save", type=Path, help="save the trained parameters to this .npz")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    graph = sub.add_parser(
+        "graph",
+        help="draw the graph and the backward trace of a built-in example",
+        description="Write the forward graph (DOT and SVG) and the backward trace of an example.",
+    )
+    graph.add_argument(
+        "example",
+        nargs="?",
+        choices=EXAMPLES,
+        default="neuron",
+        help="neuron (one sigmoid neuron, one person) or mynn-loss (MyNN's "
+        "log loss on four rows); default neuron",
+    )
+    graph.add_argument("--out", type=Path, default=Path("graphs"), help="output folder")
+    return parser
+
+
+def _tour(args: argparse.Namespace) -> int:
+    from .tour import run_tour
+
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        raise UsageError(f"tour: --data-dir {args.data_dir}: no such folder")
+    try:
+        run_tour(args.out, args.data_dir, quick=args.quick, progress=not args.no_progress)
+    except FileNotFoundError as err:
+        raise UsageError(f"tour: --data-dir: {err}") from None
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .tour.commands import CommandError, train_command
+
+    try:
+        return train_command(args)
+    except CommandError as err:
+        raise UsageError(f"train: {err}") from None
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from .tour.commands import graph_command
+
+    return graph_command(args.example, args.out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        run = {"tour": _tour, "train": _train, "graph": _graph}[args.command]
+        return run(args)
+    except SystemExit as done:  # --help and --version
+        return int(done.code or 0)
+    except (UsageError, DataError) as err:
+        print(f"{PROG}: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except (TrainingError, ImportError, OSError) as err:
+        print(f"{PROG}: {_one_line(err)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+if __name__ == "__main__":  # python -m tinygrad_edu.cli
+    sys.exit(main())
