@@ -115,8 +115,12 @@ def test_graph_writes_files(capsys: Any, tmp_path: Path, example: str) -> None:
     code, out, _ = run(capsys, "graph", example, "--out", str(tmp_path))
     assert code == 0
     names = {p.name for p in tmp_path.iterdir()}
-    assert {f"{example}.dot", f"{example}_backward.dot", f"{example}_trace.txt"} <= names
-    for path in tmp_path.iterdir():
+    wanted = {f"{example}{end}" for end in (".dot", "_backward.dot", "_trace.txt")}
+    wanted |= {f"{example}{end}" for end in (".svg", "_backward.svg", "_backprop.html")}
+    assert wanted <= names
+    assert any(n.startswith(f"{example}_backprop_") and n.endswith(".svg") for n in names)
+    for name in wanted:
+        path = tmp_path / name
         assert path.stat().st_size > 100 and f"wrote {path}" in out
     trace = (tmp_path / f"{example}_trace.txt").read_text()
     assert "Backward pass from L" in trace

@@ -7,6 +7,7 @@ import numpy as np
 from ..activations import derivative
 from ..losses import binary_cross_entropy, mae
 from ..tensor import Tensor
+from ..viz import plot_activations
 from . import figures
 from .context import Context, transcript
 from .report import Section
@@ -40,12 +41,12 @@ def activations_section(ctx: Context) -> Section:
         "the textbook formula.",
     )
     xs = np.linspace(-5, 5, 201)
-    values, slopes, worst = {}, {}, 0.0
+    worst = 0.0
     closed = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
     for name in ACTIVATIONS:
-        values[name], slopes[name] = _by_backward(name, xs)
+        slope = _by_backward(name, xs)[1]
         formula = derivative(closed.get(name, "leaky_relu"), xs, negative_slope=0.1)
-        worst = max(worst, float(np.abs(formula - slopes[name]).max()))
+        worst = max(worst, float(np.abs(formula - slope).max()))
     points = np.array([-3.0, -1.0, 0.0, 1.0, 3.0])
     header = ["x"]
     for name in ACTIVATIONS:
@@ -67,9 +68,10 @@ def activations_section(ctx: Context) -> Section:
         "σ maps to (0, 1), which is why it ends a binary classifier: the output reads as a "
         "probability.",
     )
+    picture = ctx.out / "activations.png"
+    plot_activations(negative_slope=0.1, path=picture)
     s.figure(
-        ctx.save(figures.activation_grid(xs, values, slopes), "activations.png"),
-        "Activation functions (solid) and their derivatives from backward() (dashed).",
+        picture, "Activation functions (solid) and their derivatives from backward() (dashed)."
     )
     s.say(
         f"4 activations on 201 points: backward() matches the closed-form derivatives "

@@ -11,10 +11,10 @@ import numpy as np
 from ..gradcheck import gradcheck
 from ..losses import binary_cross_entropy
 from ..tensor import Tensor
-from ..viz import to_dot, trace_backward
+from ..viz import trace_backward
 from ..viz.trace import BackwardTrace
 from .context import Context
-from .graphs import render_dot
+from .graphs import picture
 from .report import Section
 
 
@@ -36,18 +36,14 @@ def neuron_example() -> tuple[Tensor, dict[str, Tensor]]:
 
 
 def _graph_files(ctx: Context, loss: Tensor, trace: BackwardTrace, section: Section) -> None:
-    """The forward graph and the graph with the backward pass's gradients, as DOT and SVG."""
-    forward = render_dot(
-        to_dot(loss, show_grad=False, title="forward: L = −ln σ(w1·age + w2·aff + b)"),
-        ctx.out / "graph_neuron",
-    )
+    """The forward graph, and the same graph with the backward pass's gradients."""
+    title = "forward: L = −ln σ(w1·age + w2·aff + b)"
+    forward = picture(loss, ctx.out / "graph_neuron", show_grad=False, title=title)[-1]
     section.figure(forward, "The graph of L: every value (box) and the op that made it.")
-    back = render_dot(
-        to_dot(loss, trace=trace, title="backward: ∂L/∂ every node"), ctx.out / "backward_trace"
-    )
-    section.figure(
-        back, "The same graph after backward(): each node's gradient and each edge's share."
-    )
+    title = "backward: ∂L/∂ every node"
+    back = picture(loss, ctx.out / "backward_trace", trace=trace, title=title)[-1]
+    section.figure(back, "The same graph after backward(): each node's gradient and each "
+                   "edge's share of it.")  # fmt: skip
 
 
 def chain_rule_section(ctx: Context) -> Section:

@@ -5,14 +5,13 @@ Each function returns a ``matplotlib.figure.Figure``; ``Context.save`` writes it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from ..autograd import Array
-from ..train import History
 
 COLORS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 
@@ -54,22 +53,6 @@ def curves(
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    return fig
-
-
-def activation_grid(
-    xs: Array, functions: dict[str, Array], derivatives: dict[str, Array]
-) -> Figure:
-    """Each activation and its derivative (as computed by backward) on one row of panels."""
-    fig, axes = _figure(3.0 * len(functions), 3.0, len(functions))
-    for ax, (name, ys), color in zip(axes, functions.items(), COLORS, strict=False):
-        ax.plot(xs, ys, color=color, lw=2, label="f(x)")
-        ax.plot(xs, derivatives[name], color="black", lw=1.2, ls="--", label="f′(x)")
-        ax.axhline(0, color="grey", lw=0.5)
-        ax.axvline(0, color="grey", lw=0.5)
-        ax.set(title=name, xlabel="x")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
     return fig
 
 
@@ -116,39 +99,4 @@ def decision_boundary(
     ax.set_xlim(X[:, 0].min() * 100 - 5, X[:, 0].max() * 100 + 5)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center right")
-    return fig
-
-
-def loss_surface(
-    loss: Callable[[Array, Array], Array],
-    paths: dict[str, Array],
-    w1_range: tuple[float, float],
-    w2_range: tuple[float, float],
-    title: str,
-) -> Figure:
-    """Contours of ``loss(W1, W2)`` on a grid, with each optimizer's path of (w₁, w₂) on top."""
-    fig, ax = _figure(6.0, 4.6)
-    g1, g2 = np.meshgrid(np.linspace(*w1_range, 120), np.linspace(*w2_range, 120))
-    values = loss(g1, g2)
-    levels = np.quantile(values, np.linspace(0, 1, 24) ** 2)
-    ax.contourf(g1, g2, values, levels=np.unique(levels), cmap="Blues_r", alpha=0.8)
-    widths = np.linspace(4.0, 1.2, max(len(paths), 1))
-    for (name, path), color, lw in zip(paths.items(), COLORS[1:], widths, strict=False):
-        ax.plot(path[:, 0], path[:, 1], color=color, lw=lw, marker=".", ms=lw, label=name)
-    start = next(iter(paths.values()))[0]
-    ax.plot(*start[:2], "ko", ms=5, label="start (1, 1)")
-    ax.set(xlabel="w₁ (area)", ylabel="w₂ (bedrooms)", title=title)
-    ax.legend(fontsize=8)
-    return fig
-
-
-def lr_sweep(sweep: dict[float, History], outcome: Callable[[float], str]) -> Figure:
-    """Cost per epoch for each learning rate, log scale, labelled with how the run ended."""
-    fig, ax = _figure(6.0, 3.8)
-    for (lr, history), color in zip(sweep.items(), COLORS, strict=False):
-        loss = history.loss
-        ax.plot(np.arange(1, len(loss) + 1), loss, color=color, label=f"lr {lr:g}: {outcome(lr)}")
-    ax.set(yscale="log", xlabel="epoch", ylabel="cost (MSE, scaled)", title="learning-rate sweep")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
     return fig

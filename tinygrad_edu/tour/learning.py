@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..autograd import Array
 from ..models import MyNN
 from ..train import accuracy
+from ..viz import plot_loss_surface, plot_lr_sweep
 from . import figures
 from .compare import compare_libraries
 from .context import Context
@@ -161,10 +160,6 @@ def logistic_section(ctx: Context) -> Section:
     return s
 
 
-def _paths(study: Any) -> dict[str, Array]:
-    return {run.label: np.array(run.path) for run in study.runs.values()}
-
-
 def gd_section(ctx: Context) -> Section:
     s = Section("gd-modes", "Gradient descent: batch, stochastic, mini-batch")
     X, y = ctx.data.home_X, ctx.data.home_y
@@ -213,27 +208,19 @@ def gd_section(ctx: Context) -> Section:
     Xs, ys = study.X_scaled, study.y_scaled
     b_fixed = runs["batch"].b
 
-    def mse_grid(w1: Array, w2: Array) -> Array:
-        pred = w1[..., None] * Xs[:, 0] + w2[..., None] * Xs[:, 1] + b_fixed
-        out: Array = np.mean((pred - ys) ** 2, axis=-1)
-        return out
+    def cost(w1: float, w2: float) -> float:
+        return float(np.mean((w1 * Xs[:, 0] + w2 * Xs[:, 1] + b_fixed - ys) ** 2))
 
-    paths = _paths(study)
+    paths = {run.label: np.array(run.path)[:, :2] for run in runs.values()}
     every = np.concatenate(list(paths.values()))
     lo, hi = every.min(axis=0) - 0.15, every.max(axis=0) + 0.15
+    surface = ctx.out / "loss_surface.png"
+    plot_loss_surface(cost, (lo[0], hi[0]), (lo[1], hi[1]), paths=paths, path=surface,
+                      names=("w1 (area)", "w2 (bedrooms)"))  # fmt: skip
     s.figure(
-        ctx.save(
-            figures.loss_surface(
-                mse_grid,
-                paths,
-                (lo[0], hi[0]),
-                (lo[1], hi[1]),
-                f"cost over (w1, w2), b = {b_fixed:.3f}",
-            ),
-            "loss_surface.png",
-        ),
-        "The cost as a landscape over the two weights (bias held at batch GD's final value), "
-        "and each mode's path, one point per epoch, from the start at (1, 1).",
+        surface,
+        f"The cost as a landscape over the two weights (bias held at batch GD's final value, "
+        f"{b_fixed:.3f}), and each mode's path, one point per epoch, from the start at (1, 1).",
     )
     crit = critical_lr(Xs)
     s.text(
@@ -241,9 +228,17 @@ def gd_section(ctx: Context) -> Section:
         "(λ_max: the largest curvature) and diverges above it: every step overshoots the "
         "minimum by more than the last. Too small and it crawls."
     )
+    sweep = ctx.out / "lr_sweep.png"
+    diverging = [float("inf")]  # stopped before overflowing; drawn as the infinity it heads to
+    curves = {
+        lr: h.loss + diverging if study.sweep_outcome(lr) == "diverged" else h.loss
+        for lr, h in study.sweep.items()
+    }
+    plot_lr_sweep(curves, path=sweep)
     s.figure(
-        ctx.save(figures.lr_sweep(study.sweep, study.sweep_outcome), "lr_sweep.png"),
-        "Batch GD at several learning rates; diverging runs are stopped before they overflow.",
+        sweep,
+        "Batch GD at several learning rates: cost per epoch (left) and the final "
+        "cost against the rate (right); diverging runs are stopped before they overflow.",
     )
     s.say(
         *(f"{r[0]}: w = ({r[3]}, {r[4]}), b = {r[5]}, price {r[7]}" for r in rows),
