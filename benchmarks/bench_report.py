@@ -226,18 +226,19 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "## Details",
         "",
-        "| workload | implementation | median | IQR | min | ratio | ratio of minima "
+        "| workload | implementation | median | IQR | min | per op | ratio | ratio of minima "
         "| equality check |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for key, wl in wls.items():
         for name, rec in wl["implementations"].items():
             if rec["status"] == "ok":
                 iqr = fmt_time(rec["q3_s"] - rec["q1_s"])
+                per_op = fmt_time(rec["per_op_s"]) if "per_op_s" in rec else "—"
                 row = f"{fmt_time(rec['median_s'])} | {iqr} | {fmt_time(rec['min_s'])} | "
-                row += f"{rec['ratio']:.2f}× | {rec['ratio_of_minima']:.2f}×"
+                row += f"{per_op} | {rec['ratio']:.2f}× | {rec['ratio_of_minima']:.2f}×"
             else:
-                row = f"— | — | — | {rec['status']} | —"
+                row = f"— | — | — | — | {rec['status']} | —"
             lines.append(f"| {key} | {LABELS[name]} | {row} | {rec['check'] or '—'} |")
     if report.get("memory"):
         lines += ["", "## Peak memory, W5", "", *memory_lines(report["memory"])]
