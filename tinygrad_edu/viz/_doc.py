@@ -108,18 +108,21 @@ def pad_fields(docs: list[DotDoc]) -> None:
     measures), and edge labels and the graph label the same way: every frame then has the same
     layout. (The graph label is the caller's: pad its lines before building the documents.)
     """
-    widths: dict[tuple[str, int, int], int] = {}
+    texts: dict[tuple[str, int, int], set[str]] = {}
     for doc in docs:
         for node_id, fs in doc.fields.items():
             for i, f in enumerate(fs):
                 for j, (text, _) in enumerate(f.lines):
-                    key = (node_id, i, j)
-                    widths[key] = max(widths.get(key, 0), len(text.encode()))
+                    texts.setdefault((node_id, i, j), set()).add(text)
+    widths = {key: max(len(t.encode()) for t in found) for key, found in texts.items()}
     for doc in docs:
         for node_id, fs in doc.fields.items():
             for i, f in enumerate(fs):
                 f.lines = [
-                    (_center(text, widths[(node_id, i, j)]), role)
+                    (
+                        _pad_line(text, widths[(node_id, i, j)], len(texts[(node_id, i, j)]) > 1),
+                        role,
+                    )
                     for j, (text, role) in enumerate(f.lines)
                 ]
     for k in range(min(len(doc.edges) for doc in docs)):
@@ -137,6 +140,12 @@ def _pad_attr(items: list[dict[str, str]], key: str) -> None:
 def pad_bytes(text: str, width: int) -> str:
     """``text`` with spaces after it up to ``width`` UTF-8 bytes."""
     return text + " " * max(width - len(text.encode()), 0)
+
+
+def _pad_line(text: str, width: int, varies: bool) -> str:
+    """A record line padded to ``width``; Graphviz drops a record field's leading spaces, so a
+    line that varies starts with a no-break space in every frame (the same in all of them)."""
+    return "\u00a0" + _center(text, width) if varies else text
 
 
 def _center(text: str, width: int) -> str:

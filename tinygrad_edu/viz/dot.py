@@ -173,6 +173,9 @@ def _document(graph: Graph, view: GradView, opts: Options) -> DotDoc:
             attrs["fontcolor"] = GRAD_COLOR
             if e.head in current_ops and any(f in view.current for f, _ in e.slots):
                 attrs.update(color=CURRENT_COLOR, fontcolor=CURRENT_COLOR, penwidth="2.5")
+        elif view.pending and opts.show_grad and any(f.needs_grad[i] for f, i in e.slots):
+            text = f"{text} ← ?".strip()  # a share will flow back here
+            attrs["fontcolor"] = "#9ca3af"
         if text:
             attrs["label"] = text
         doc.edges.append((e.tail, e.head, attrs))
