@@ -33,6 +33,7 @@ EXPECTED = [
     "01_activation_functions.ipynb",
     "02_matrices_and_broadcasting.ipynb",
     "03_losses.ipynb",
+    "04_autograd_and_the_chain_rule.ipynb",
     "05_logistic_regression_three_ways.ipynb",
     "06_gradient_descent_modes.ipynb",
     "07_mlp_on_real_data.ipynb",
