@@ -280,7 +280,7 @@ def _graph_label(graph: Graph, view: GradView, opts: Options) -> str:
             "with their local derivative rule",
             "gold: output   blue: parameters (leaves that need a gradient)   grey: inputs "
             "and constants",
-            f"arrows: forward pass; ← g: the share of ∂{root}/∂operand that flowed back "
-            "along the arrow (upstream × local)",
+            f"arrows: the forward pass (a, b: the operands in the rule); ← g: the share of "
+            f"∂{root} that flowed back along the arrow = upstream × local",
         ]
     return "".join(line.replace("\\", "\\\\") + "\\l" for line in lines)
