@@ -6,7 +6,7 @@ EXTRAS ?= dev
 comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: demo test lint typecheck check install bench clean
+.PHONY: demo test lint typecheck check install bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(VENV)/.installed-viz
-	$(BIN)/python examples/first_neuron.py
+	$(BIN)/tinygrad-edu tour
 
 $(VENV)/.installed-viz: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[viz]"
@@ -29,11 +29,17 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
-	$(BIN)/ruff check tinygrad_edu tests examples
-	$(BIN)/ruff format --check tinygrad_edu tests examples
+	$(BIN)/ruff check tinygrad_edu tests examples benchmarks scripts
+	$(BIN)/ruff format --check tinygrad_edu tests examples benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --out bench-results
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 check: lint typecheck test
 
