@@ -23,11 +23,12 @@ import numpy as np
 from tinygrad_edu import Tensor
 
 IMAGES = Path(__file__).resolve().parents[1] / "images"
-FIGURES: dict[str, Callable[[], plt.Figure]] = {}
+Drawing = Callable[[], "plt.Figure | bytes"]  # a matplotlib figure, or a file's bytes (SVG)
+FIGURES: dict[str, Drawing] = {}
 
 
-def figure(name: str) -> Callable[[Callable[[], plt.Figure]], Callable[[], plt.Figure]]:
-    def register(fn: Callable[[], plt.Figure]) -> Callable[[], plt.Figure]:
+def figure(name: str) -> Callable[[Drawing], Drawing]:
+    def register(fn: Drawing) -> Drawing:
         FIGURES[name] = fn
         return fn
 
@@ -272,6 +273,71 @@ def hidden_layer() -> plt.Figure:
     return fig
 
 
+def _neuron() -> Tensor:
+    """The log loss of one sigmoid neuron for age 0.47, affordability 1 and label 1."""
+    w1 = Tensor(1.0, requires_grad=True, name="w1")
+    w2 = Tensor(1.0, requires_grad=True, name="w2")
+    b = Tensor(0.0, requires_grad=True, name="b")
+    z = w1 * Tensor(0.47, name="age") + w2 * Tensor(1.0, name="aff") + b
+    z.name = "z"
+    p = z.sigmoid()
+    p.name = "p"
+    loss = -p.log()
+    loss.name = "L"
+    return loss
+
+
+def _svg(tensor: Tensor, **options: object) -> bytes:
+    """``render_graph``'s SVG of the graph of ``tensor`` (gradients coloured by role)."""
+    import tempfile
+
+    from tinygrad_edu.viz import render_graph
+
+    with tempfile.TemporaryDirectory() as folder:
+        return render_graph(tensor, Path(folder) / "graph.svg", **options).read_bytes()
+
+
+@figure("graph_forward.svg")
+def graph_forward() -> bytes:
+    return _svg(_neuron(), direction="TB")
+
+
+@figure("graph_backward.svg")
+def graph_backward() -> bytes:
+    from tinygrad_edu.viz import trace_backward
+
+    loss = _neuron()
+    return _svg(loss, trace=trace_backward(loss), direction="TB")
+
+
+@figure("graph_diamond.svg")
+def graph_diamond() -> bytes:
+    from tinygrad_edu.viz import trace_backward
+
+    x = Tensor(3.0, requires_grad=True, name="x")
+    square = x * x
+    square.name = "square"
+    loss = square + x
+    loss.name = "L"
+    return _svg(loss, trace=trace_backward(loss), direction="TB")
+
+
+@figure("loss_surface.png")
+def loss_surface() -> plt.Figure:
+    from tinygrad_edu.data import MinMaxScaler, load_home_prices
+    from tinygrad_edu.viz import descent_paths, linear_mse, plot_loss_surface
+
+    X, y = load_home_prices()
+    area = MinMaxScaler().fit_transform(X[:, 0])
+    price = MinMaxScaler().fit_transform(y)
+    paths = descent_paths(area, price, lr=0.1, epochs=10, batch_size=10)
+    fig: plt.Figure = plot_loss_surface(
+        linear_mse(area, price), (-0.2, 1.4), (-0.4, 0.6), paths=paths, names=("w (area)", "b")
+    )
+    fig.set_size_inches(6, 4.2)
+    return fig
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=IMAGES, help="folder for the PNG files")
@@ -279,9 +345,12 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.names or FIGURES:
-        fig = FIGURES[name]()
-        fig.savefig(args.out / name, dpi=90, metadata={"Software": None})
-        plt.close(fig)
+        drawn = FIGURES[name]()
+        if isinstance(drawn, bytes):
+            (args.out / name).write_bytes(drawn)
+        else:
+            drawn.savefig(args.out / name, dpi=90, metadata={"Software": None})
+            plt.close(drawn)
         print(args.out / name)
 
 
