@@ -258,7 +258,7 @@ def test_a_one_node_picture_renders(tmp_path: Path) -> None:
 
 
 @needs_renderer
-def test_draw_graph_is_a_digraph_that_displays_without_dot() -> None:
+def test_draw_graph_is_a_digraph_that_displays_without_dot(tmp_path: Path) -> None:
     import graphviz
 
     L, _ = hand_graph()
@@ -267,6 +267,13 @@ def test_draw_graph_is_a_digraph_that_displays_without_dot() -> None:
     svg = picture._repr_mimebundle_()["image/svg+xml"]
     root = ET.fromstring(svg)
     assert [g.get("class") for g in root.iter(f"{SVG}g")].count("node") == 9
+    assert any(t.get("fill") == "#b91c1c" for t in root.iter(f"{SVG}text"))  # grads coloured
+    assert picture._repr_mimebundle_(include={"image/png"})["image/png"].startswith(b"\x89PNG")
+    saved = picture.save(tmp_path / "picture.svg")
+    assert ET.parse(saved).getroot().tag == f"{SVG}svg"
+    picture.node("extra", label="added by hand")  # an edited picture renders its own source
+    edited = ET.fromstring(picture._repr_image_svg_xml())
+    assert [g.get("class") for g in edited.iter(f"{SVG}g")].count("node") == 10
 
 
 def test_bad_format_and_path_give_clear_errors(tmp_path: Path) -> None:

@@ -133,3 +133,31 @@ def test_bad_input_is_refused_with_a_reason() -> None:
     assert len(trace) == 1
     with pytest.raises(TypeError, match="expected a Tensor"):
         trace_backward(3.0)  # type: ignore[arg-type]
+
+
+def test_chain_writes_the_product_of_local_derivatives_along_each_path() -> None:
+    L, a, _b, _c = build()
+    trace = trace_backward(L)
+    text = trace.chain(a)
+    # ∂L/∂a = ∂L/∂v · ∂v/∂u · ∂u/∂a = σ′(4) · 1 · b
+    assert "L → add1 → mul1 (as a) → a (as a)" in text
+    assert "∂L/∂add1 · ∂add1/∂mul1 · ∂mul1/∂a" in text
+    assert f"= ({DS:.4g}) × (1) × ({B:.4g})" in text
+    assert f"backward() computed ∂L/∂a = {DS * B:.4g}" in text
+
+    x = Tensor(3.0, requires_grad=True, name="x")
+    y = x * x + x  # three paths: through each operand of the Mul (3 each), and the Add (1)
+    y.name = "y"
+    text = trace_backward(y).chain(x)
+    assert "each of 3 paths, summed" in text
+    assert "mul1 (as a) → x (as a)" in text and "mul1 (as a) → x (as b)" in text
+    assert "∂y/∂x = (3) + (3) + (1) = 7" in text
+    assert "only the first 2" in trace_backward(x * x + x).chain(x, max_paths=2)
+
+
+def test_chain_explains_when_it_has_no_numbers_to_multiply() -> None:
+    W = Tensor([[1.0, 2.0]], requires_grad=True, name="W")
+    trace = trace_backward((W @ Tensor([[1.0], [1.0]])).sum())
+    assert "product of Jacobians" in trace.chain(W)
+    other = Tensor(1.0, requires_grad=True, name="other")
+    assert trace.chain(other).startswith("No gradient reaches other")

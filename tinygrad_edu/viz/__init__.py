@@ -5,6 +5,7 @@ The graph behind a tensor, with data and gradients::
     from tinygrad_edu.viz import to_dot, draw_graph, trace_backward, render_graph
     trace = trace_backward(loss)       # runs the backward pass, records every chain-rule step
     print(trace)                       # the steps as a table (also .to_markdown(), .to_html())
+    print(trace.chain(w))              # ∂L/∂w as the product of local derivatives per path
     draw_graph(loss, trace=trace)      # a picture with every node's gradient (Jupyter shows it)
     render_graph(loss, "loss.svg", trace=trace)
     animate_backward(loss).save("backprop/")   # SVG frames, an HTML page with a slider, a GIF

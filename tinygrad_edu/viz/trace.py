@@ -6,7 +6,9 @@ of the node's consumers have run before it) and hands each input its *share*::
     share = upstream × local derivative ∂node/∂input      (summed over broadcast axes)
 
 An input's gradient is the sum of its shares, so a value used twice adds two of them. The trace
-records each step with its local rule, the numbers, and each input's gradient so far.
+records each step with its local rule, the numbers, and each input's gradient so far:
+``print(trace)`` shows the table, ``trace.chain(w)`` writes ∂L/∂w out as the product of local
+derivatives along each path from L down to w.
 
 ``trace_backward(loss)`` **runs the backward pass itself**: leaves' ``.grad`` fill (and add up
 over calls) exactly as ``loss.backward()`` would, so do not call both. Besides, the trace keeps
@@ -25,7 +27,6 @@ the gradient of *every* node (``trace.grads``), which ``backward()`` drops for i
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,7 +37,8 @@ import numpy as np
 from .. import autograd, ops
 from ..autograd import Array, Function
 from ..tensor import Tensor
-from . import _text
+from . import _tables, _text
+from .chain import chain_text
 from .graph import operand_names, tensor_labels, walk
 
 #: Ops whose ``backward(ones)`` is the local derivative of each element (each input element
@@ -200,99 +202,43 @@ class BackwardTrace:
         """∂root/∂tensor as recorded by the pass (None if no gradient reached it)."""
         return self.grads.get(tensor)
 
-    # ---------------------------------------------------------------------------- the table
+    # ---------------------------------------------------------------------------- the tables
     def columns(self) -> list[str]:
-        L = self.labels[self.root]
-        return [
-            "step", "node", "op", f"upstream ∂{L}/∂node", "input", "local rule",
-            "local ∂node/∂input", "share = upstream × local", f"∂{L}/∂input so far",
-        ]  # fmt: skip
-
-    def rows(self, max_values: int = _text.MAX_VALUES) -> list[list[str]]:
-        """One row per (step, input); the step's own cells only on its first row."""
-
-        def show(a: Array) -> str:
-            return _text.summarize(a, max_values)
-
-        out: list[list[str]] = []
-        for s in self.steps:
-            head = [str(s.index), s.label, s.op, show(s.upstream)]
-            if not s.contributions:
-                out.append([*head, "-", s.formula, "-", "-", "-"])
-            for k, c in enumerate(s.contributions):
-                name = f"{c.label} ({c.operand})" if c.operand else c.label
-                local = "Jacobian (see rule)" if c.local is None else show(c.local)
-                share = show(c.value) + (" (broadcast summed)" if c.summed else "")
-                cells = [name, c.rule, local, share, show(c.total)]
-                out.append((head if k == 0 else ["", "", "", ""]) + cells)
-        return out
+        """The table's column titles."""
+        return _tables.columns(self)
 
     def intro(self) -> list[str]:
-        L, shape = self.labels[self.root], _text.shape_text(self.root.shape)
-        return [
-            f"Backward pass from {L} ({shape}): {len(self.steps)} steps, in the order backward() "
-            "runs them (reverse topological order).",
-            f"Seed: ∂{L}/∂{L} = {_text.summarize(self.seed)}. At each step an op passes every "
-            "input its share = upstream × local derivative; an input's gradient is the sum of "
-            "its shares.",
-        ]
+        """The lines above the table: what the steps are and the seed."""
+        return _tables.intro(self)
 
     def outro(self, max_values: int = _text.MAX_VALUES) -> list[str]:
-        L = self.labels[self.root]
-        lines = [f"Gradients ∂{L}/∂x after the pass:"]
-        for t in walk(self.root):
-            if t in self.grads and t is not self.root:
-                kept = "  (leaf: kept in .grad)" if t.grad_fn is None else ""
-                lines.append(f"  {self.labels[t]} = {_text.summarize(self.grads[t], max_values)}"
-                             f"{kept}")  # fmt: skip
-        return lines
+        """The lines below the table: every node's gradient after the pass."""
+        return _tables.outro(self, max_values)
+
+    def rows(self, max_values: int = _text.MAX_VALUES) -> list[list[str]]:
+        """One row per (step, input) under ``_tables.columns``; step cells on its first row."""
+        return _tables.rows(self, max_values)
 
     def to_text(self, max_values: int = _text.MAX_VALUES) -> str:
         """The trace as a plain-text table (what ``str(trace)`` gives)."""
-        table = [self.columns(), *self.rows(max_values)]
-        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-                 for row in table]  # fmt: skip
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join([*self.intro(), "", *lines, "", *self.outro(max_values)])
+        return _tables.to_text(self, max_values)
 
     def __str__(self) -> str:
         return self.to_text()
 
     def to_markdown(self, max_values: int = _text.MAX_VALUES) -> str:
         """The trace as Markdown: the intro, a pipe table and the final gradients."""
-
-        def cell(text: str) -> str:
-            return text.replace("|", "\\|")
-
-        table = [self.columns(), ["---"] * len(self.columns()), *self.rows(max_values)]
-        lines = ["| " + " | ".join(cell(c) for c in row) + " |" for row in table]
-        outro = self.outro(max_values)
-        return "\n".join([*self.intro(), "", *lines, "", outro[0], "",
-                          *(f"- {line.strip()}" for line in outro[1:])]) + "\n"  # fmt: skip
+        return _tables.to_markdown(self, max_values)
 
     def to_html(self, max_values: int = _text.MAX_VALUES, highlight: int | None = None) -> str:
         """The trace as an HTML fragment (a styled table); ``highlight`` marks one step."""
-        esc = html.escape
-        parts = [_STYLE, '<div class="tge-trace">']
-        parts += [f"<p>{esc(line)}</p>" for line in self.intro()]
-        parts.append("<table><thead><tr>")
-        parts += [f"<th>{esc(c)}</th>" for c in self.columns()]
-        parts.append("</tr></thead><tbody>")
-        index = 0
-        for row in self.rows(max_values):
-            if row[0]:
-                index = int(row[0])
-            mark = ' class="current"' if index == highlight else ""
-            parts.append(f'<tr data-step="{index}"{mark}>')
-            parts += [f"<td>{esc(c)}</td>" for c in row]
-            parts.append("</tr>")
-        parts.append("</tbody></table>")
-        outro = self.outro(max_values)
-        parts.append(f"<p>{esc(outro[0])}</p><ul>")
-        parts += [f"<li>{esc(line.strip())}</li>" for line in outro[1:]]
-        parts.append("</ul></div>")
-        return "\n".join(parts)
+        return _tables.to_html(self, max_values, highlight)
+
+    def chain(self, tensor: Tensor, max_paths: int = 8) -> str:
+        """∂root/∂tensor written out as the chain rule: the product of the local derivatives
+        along each path from the root down to ``tensor``, summed over the paths (see ``chain``).
+        """
+        return chain_text(self, tensor, max_paths)
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -302,14 +248,3 @@ class BackwardTrace:
         from .dot import to_dot
 
         return to_dot(self.root, trace=self, **options)
-
-
-_STYLE = """<style>
-.tge-trace table { border-collapse: collapse; font-size: 0.9em; }
-.tge-trace th, .tge-trace td { border: 1px solid #d1d5db; padding: 2px 8px; text-align: left; }
-.tge-trace td { font-family: monospace; white-space: nowrap; }
-.tge-trace th { background: #f3f4f6; }
-.tge-trace td:nth-child(4), .tge-trace td:nth-child(8), .tge-trace td:nth-child(9) {
-  color: #b91c1c; }
-.tge-trace tr.current td { background: #fef3c7; }
-</style>"""
