@@ -246,7 +246,9 @@ def fit(
                 if whole and len(idx) == n:
                     xb, yb = Xt, yt
                 else:
-                    xb, yb = Tensor(Xa.take(idx, axis=0)), Tensor(ya.take(idx, axis=0))
+                    # take() copies the rows once; from_numpy wraps that copy without another.
+                    xb = Tensor.from_numpy(Xa.take(idx, axis=0))
+                    yb = Tensor.from_numpy(ya.take(idx, axis=0))
                 out = model(xb)
                 lt = loss(out, yb)
                 value = lt.item()
