@@ -2,8 +2,10 @@
 
 Each notebook is copied into a temporary folder and executed there with nbclient, on the kernel
 of the Python running the tests; any cell error fails the test, and so does a warning printed by a
-cell. When the teaching notebook's original tables are beside the repository (``../shared/data``)
-they are linked into the same place relative to the copy, so the cells that read them run too.
+cell. What its cells print must match what the saved copy shows (numbers to 4 significant
+digits), so a notebook cannot go stale when the library changes. Notebooks with optional cells
+for the teaching notebook's original tables run a second time with those tables linked in at
+``../shared/data`` (relative to the copy), when they are beside the repository.
 
 The saved files must read well without running: every code cell executed, in order, no errors, no
 paths of the machine that ran them, figures as modest inline PNGs.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import math
 import re
 import shutil
 import sys
@@ -80,16 +83,74 @@ def _warnings(nb: Any) -> list[str]:
     ]
 
 
-@pytest.mark.skipif(not HAVE_RUNNER, reason="nbclient, nbformat or ipykernel not installed")
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_in_a_clean_kernel(path: Path, tmp_path: Path) -> None:
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _printed(nb: Any) -> list[str]:
+    """The text each code cell printed or returned, in order (figures left out)."""
+    texts = []
+    for cell in _code_cells(nb):
+        parts = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                parts.append(out.text)
+            elif out.output_type == "execute_result":
+                parts.append(out.data.get("text/plain", ""))
+        texts.append("".join(parts))
+    return texts
+
+
+def _same_text(saved: str, fresh: str) -> bool:
+    """Equal words, and numbers equal to 4 significant digits (last-bit noise is not a change)."""
+    if NUMBER.sub("#", saved) != NUMBER.sub("#", fresh):
+        return False
+    pairs = zip(NUMBER.findall(saved), NUMBER.findall(fresh), strict=True)
+    return all(math.isclose(float(a), float(b), rel_tol=1e-4, abs_tol=1e-12) for a, b in pairs)
+
+
+def _run(path: Path, workdir: Path, link_shared: bool) -> Any:
     from nbclient.exceptions import CellExecutionError
 
     try:
-        nb = _execute(path, tmp_path)
+        nb = _execute(path, workdir, link_shared=link_shared)
     except CellExecutionError as err:
         pytest.fail(f"{path.name}: a cell failed\n{err}")
     assert not _warnings(nb), f"{path.name} printed warnings: {_warnings(nb)}"
+    return nb
+
+
+@pytest.mark.skipif(not HAVE_RUNNER, reason="nbclient, nbformat or ipykernel not installed")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_and_prints_what_it_was_saved_with(path: Path, tmp_path: Path) -> None:
+    """Runs top to bottom on the shipped data, and its saved outputs are not stale."""
+    import nbformat
+
+    fresh = _printed(_run(path, tmp_path, link_shared=False))
+    saved = _printed(nbformat.read(path, as_version=4))
+    assert len(fresh) == len(saved)
+    for k, (old, new) in enumerate(zip(saved, fresh, strict=True), start=1):
+        assert _same_text(old, new), (
+            f"{path.name}, code cell {k} now prints something else; re-run "
+            f"python tests/test_notebooks.py {path.relative_to(ROOT)}\n"
+            f"--- saved:\n{old}\n--- now:\n{new}"
+        )
+
+
+USES_ORIGINALS = [p for p in NOTEBOOKS if '\\"shared\\"' in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.skipif(not HAVE_RUNNER, reason="nbclient, nbformat or ipykernel not installed")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the original tables are not beside the repo")
+@pytest.mark.parametrize("path", USES_ORIGINALS, ids=lambda p: p.name)
+def test_optional_cells_read_the_original_tables(path: Path, tmp_path: Path) -> None:
+    printed = "".join(_printed(_run(path, tmp_path, link_shared=True)))
+    assert "original table" in printed, f"{path.name} did not pick up the original table"
+
+
+def test_the_stale_output_check_can_fail() -> None:
+    assert _same_text("loss 0.123456 after 5 epochs", "loss 0.1234561 after 5 epochs")
+    assert not _same_text("loss 0.1235 after 5 epochs", "loss 0.1240 after 5 epochs")
+    assert not _same_text("Tensor(2., grad_fn=Mean)", "Tensor(2., grad_fn=MeanSquaredError)")
 
 
 def test_the_notebooks_are_all_there() -> None:
