@@ -49,7 +49,7 @@ class Function:
     work such as the gradient of a matmul with respect to the data.
     """
 
-    __slots__ = ("inputs", "needs_grad")
+    __slots__ = ("__weakref__", "inputs", "needs_grad")
     formula: ClassVar[str] = ""
 
     inputs: tuple[Node, ...]
