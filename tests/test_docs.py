@@ -215,6 +215,10 @@ def test_reference_rewrites_doctests_and_tables() -> None:
 
 def test_figures_script_draws_every_figure(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
+    from tinygrad_edu.viz import available_renderers
+
+    if not available_renderers():
+        pytest.skip("no Graphviz renderer for the graph pictures")
     script = DOCS / "_tools" / "figures.py"
     result = subprocess.run(
         [sys.executable, str(script), "--out", str(tmp_path)],
