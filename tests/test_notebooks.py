@@ -87,12 +87,16 @@ NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _printed(nb: Any) -> list[str]:
-    """The text each code cell printed or returned, in order (figures left out)."""
+    """What each code cell printed to stdout or returned, in order (no figures, no stderr).
+
+    stderr is left out: a first import of matplotlib on a new machine says there that it is
+    building its font cache. Warnings on stderr are caught by ``_warnings`` instead.
+    """
     texts = []
     for cell in _code_cells(nb):
         parts = []
         for out in cell.get("outputs", []):
-            if out.output_type == "stream":
+            if out.output_type == "stream" and out.name == "stdout":
                 parts.append(out.text)
             elif out.output_type == "execute_result":
                 parts.append(out.data.get("text/plain", ""))
