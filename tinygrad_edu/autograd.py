@@ -140,7 +140,9 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
         input_grads = fn.backward(g)
         if hook is not None:
             hook(node, g, input_grads)
-        for parent, pg in zip(fn.inputs, input_grads, strict=True):
+        # Not zip(strict=True): this loop is the hot path, and Function.backward's contract
+        # (one gradient per input) is checked for every primitive by the op-table tests.
+        for parent, pg in zip(fn.inputs, input_grads):  # noqa: B905
             if pg is None or not parent.requires_grad:
                 continue
             shape = parent.data.shape
@@ -158,6 +160,6 @@ def _accumulate(node: Node, g: Array) -> None:
     if node.grad is None:
         # A copy: ``g`` may be shared (Add hands one array to both inputs), and later
         # accumulations into ``.grad`` happen in place.
-        node.grad = g.astype(data.dtype, copy=True)
+        node.grad = g.copy() if g.dtype == data.dtype else g.astype(data.dtype)
     else:
         node.grad += g

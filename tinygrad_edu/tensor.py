@@ -248,7 +248,7 @@ class Tensor:
                     f"backward: grad can be implied only for a one-element output, but shape "
                     f"is {self.shape}; pass grad= an array of shape {self.shape}"
                 )
-            seed = np.ones(self.data.shape, self.data.dtype)
+            seed = _seed(self.data)
         else:
             seed = as_array(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
             if seed.shape != self.shape:
@@ -434,3 +434,17 @@ def _new(data: Array) -> Tensor:
     t.grad = t.grad_fn = t.name = None
     t.requires_grad = t.retains_grad = False
     return t
+
+
+_SEEDS: dict[tuple[tuple[int, ...], np.dtype[Any]], Array] = {}
+
+
+def _seed(data: Array) -> Array:
+    """∂L/∂L = 1 shaped like a one-element ``data``: cached and read-only, since ops never write
+    to their upstream gradient and leaves copy what they keep."""
+    key = (data.shape, data.dtype)
+    seed = _SEEDS.get(key)
+    if seed is None:
+        seed = _SEEDS[key] = np.ones(data.shape, data.dtype)
+        seed.flags.writeable = False
+    return seed
