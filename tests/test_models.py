@@ -212,7 +212,7 @@ def test_make_optimizer_by_name() -> None:
 
 def test_logistic_regression_matches_batch_gd_by_hand() -> None:
     # Batch GD on the log loss: w ← w − lr·Xᵀ(p − y)/n, b ← b − lr·mean(p − y), from ones/zeros.
-    X = np.array([[0.22, 1.0], [0.25, 0.0], [0.47, 1.0], [0.52, 0.0], [0.62, 1.0], [0.18, 1.0]])
+    X = np.array([[0.23, 1.0], [0.31, 0.0], [0.45, 1.0], [0.57, 0.0], [0.64, 1.0], [0.19, 1.0]])
     y = np.array([0.0, 0.0, 1.0, 0.0, 1.0, 0.0])
     w, b = np.ones(2), 0.0
     for _ in range(200):

@@ -6,7 +6,7 @@ numbers, but the gradients come from ``loss.backward()`` instead of a derived fo
 any optimizer (``make_optimizer`` builds one by name, as the command line does).
 
 >>> import numpy as np
->>> X = np.array([[0.22, 1.0], [0.25, 0.0], [0.47, 1.0], [0.52, 0.0], [0.46, 1.0], [0.56, 1.0]])
+>>> X = np.array([[0.23, 1.0], [0.31, 0.0], [0.45, 1.0], [0.57, 0.0], [0.41, 1.0], [0.63, 1.0]])
 >>> y = np.array([0, 0, 1, 0, 1, 1])
 >>> m = MyNN(lr=0.5)
 >>> history = m.fit(X, y, epochs=3, loss_threshold=0.0)
@@ -319,7 +319,7 @@ class LogisticRegression(_OneNeuron):
     ``OPTIMIZERS`` or a callable ``params -> Optimizer``.
 
     >>> import numpy as np
-    >>> X = np.array([[0.22, 1.0], [0.25, 0.0], [0.47, 1.0], [0.62, 1.0]]); y = [0, 0, 1, 1]
+    >>> X = np.array([[0.21, 1.0], [0.33, 0.0], [0.49, 1.0], [0.64, 1.0]]); y = [0, 0, 1, 1]
     >>> clf = LogisticRegression(optimizer="batch", lr=2.0, epochs=300)
     >>> _ = clf.fit(X, y)
     >>> clf.predict(X).tolist(), clf.predict_proba(X).shape

@@ -81,7 +81,7 @@ def activations_section(ctx: Context) -> Section:
 
 
 MATRIX_SESSION = """
-X = Tensor([[0.22, 1.0], [0.25, 0.0], [0.47, 1.0]])  # 3 people: age/100, affordability
+X = Tensor([[0.23, 1.0], [0.31, 0.0], [0.45, 1.0]])  # 3 people: age/100, affordability
 w = Tensor([[1.0], [1.0]], requires_grad=True)  # one weight per column: (2, 1)
 b = Tensor([0.0], requires_grad=True)  # one bias, shape (1,)
 z = X @ w + b  # (3, 2) @ (2, 1) → (3, 1); b is broadcast to every row
