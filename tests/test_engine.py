@@ -200,3 +200,12 @@ def test_relu_of_a_negative_is_plus_zero() -> None:
     # −0.0 == 0.0, but a learner reading Tensor([-0.]) would rightly be puzzled.
     out = Tensor([-2.0, 3.0]).relu()
     assert not np.signbit(out.data[0]) and repr(out) == "Tensor([0., 3.])"
+
+
+def test_scalar_tensors_hold_arrays_not_numpy_scalars() -> None:
+    # NumPy turns 0-d results into np.float64; the contract says .data and .grad are ndarrays.
+    x = Tensor(3.0, requires_grad=True)
+    y = x * x + x
+    y.backward()
+    assert type(y.data) is np.ndarray and y.data.shape == ()
+    assert type(x.grad) is np.ndarray and float(x.grad) == 7.0  # d(x² + x)/dx = 2x + 1

@@ -160,6 +160,6 @@ def _accumulate(node: Node, g: Array) -> None:
     if node.grad is None:
         # A copy: ``g`` may be shared (Add hands one array to both inputs), and later
         # accumulations into ``.grad`` happen in place.
-        node.grad = g.copy() if g.dtype == data.dtype else g.astype(data.dtype)
+        node.grad = np.array(g, dtype=data.dtype)  # a copy, and an ndarray even for 0-d
     else:
         node.grad += g

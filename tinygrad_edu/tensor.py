@@ -88,16 +88,16 @@ class Tensor:
         if grad_mode.enabled and any(t.requires_grad for t in inputs):
             fn.needs_grad = tuple(t.requires_grad for t in inputs)
             fn.inputs = inputs
-            out = _new(fn.forward(*[t.data for t in inputs]))
+            out = _new(_array(fn.forward(*[t.data for t in inputs])))
             out.requires_grad = True
             out.grad_fn = fn
             return out
-        return _new(fn.forward(*[t.data for t in inputs]))
+        return _new(_array(fn.forward(*[t.data for t in inputs])))
 
     @staticmethod
     def _unary(fn: Function, a: Tensor) -> Tensor:
         out = _alloc(Tensor)
-        out.data = fn.forward(a.data)
+        out.data = _array(fn.forward(a.data))
         out.grad = out.name = None
         out.retains_grad = False
         if a.requires_grad and grad_mode.enabled:
@@ -120,11 +120,11 @@ class Tensor:
             # Set before forward: an op may save less when an input needs no gradient.
             fn.needs_grad = (ra, rb)
             fn.inputs = (a, b)
-            out.data = fn.forward(a.data, b.data)
+            out.data = _array(fn.forward(a.data, b.data))
             out.requires_grad = True
             out.grad_fn = fn
         else:
-            out.data = fn.forward(a.data, b.data)
+            out.data = _array(fn.forward(a.data, b.data))
             out.requires_grad = False
             out.grad_fn = None
         return out
@@ -425,6 +425,11 @@ class Tensor:
 
 
 _alloc = object.__new__
+
+
+def _array(x: Array) -> Array:
+    """``x`` as an ndarray: NumPy returns scalars (np.float64) from some ops on 0-d arrays."""
+    return x if type(x) is np.ndarray else np.asarray(x)
 
 
 def _new(data: Array) -> Tensor:
