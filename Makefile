@@ -29,8 +29,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
-	$(BIN)/ruff check tinygrad_edu tests examples benchmarks scripts
-	$(BIN)/ruff format --check tinygrad_edu tests examples benchmarks scripts
+	$(BIN)/ruff check tinygrad_edu tests examples benchmarks scripts docs/_tools
+	$(BIN)/ruff format --check tinygrad_edu tests examples benchmarks scripts docs/_tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
