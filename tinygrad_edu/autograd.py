@@ -50,11 +50,14 @@ class Function:
     work such as the gradient of a matmul with respect to the data.
     """
 
-    __slots__ = ("__weakref__", "inputs", "needs_grad")
+    __slots__ = ("__weakref__", "inputs", "needs_grad", "tags")
     formula: ClassVar[str] = ""
 
     inputs: tuple[Node, ...]
     needs_grad: tuple[bool, ...]
+    #: Notes that tools attach to a node, e.g. ``("layer_call", module, inputs)`` from ``nn``;
+    #: unset until the first one (read it with ``getattr(fn, "tags", ())``).
+    tags: tuple[tuple[Any, ...], ...]
     #: ``forward(*input_arrays) -> output_array``: compute, and save what ``backward`` needs.
     forward: Callable[..., Array]
     #: ``backward(g) -> (∂L/∂x₁, ∂L/∂x₂, ...)``: one gradient (or None) per input.

@@ -24,7 +24,6 @@ import contextlib
 import numbers
 import os
 import tempfile
-import weakref
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -54,24 +53,8 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------- which layer made a tensor
-# Keyed by id() with a weak reference to check identity: Tensor's ``==`` is elementwise, so a
-# ``weakref.WeakKeyDictionary`` (which compares keys with ``==``) cannot hold tensors.
-class _Ref(weakref.ref):  # type: ignore[type-arg]
-    """A weak reference that knows its key in ``_CALLS``, so its callback can remove it."""
-
-    __slots__ = ("key",)
-    key: int
-
-
-def _forget(ref: _Ref) -> None:
-    entry = _CALLS.get(ref.key)
-    if entry is not None and entry[0] is ref:
-        del _CALLS[ref.key]
-
-
-_CALLS: dict[int, tuple[_Ref, list[LayerCall]]] = {}
-
-
+# Each call is kept in the ``tags`` of the graph node that made the output, so it lives exactly
+# as long as the graph does and costs one tuple per layer call.
 def layer_call(t: Tensor) -> LayerCall | None:
     """``(module, input_tensors)`` of the innermost module call that returned ``t``, or None.
 
@@ -84,21 +67,18 @@ def layer_call(t: Tensor) -> LayerCall | None:
 
 def layer_calls(t: Tensor) -> list[LayerCall]:
     """Every module call that returned ``t``, innermost first (a Dense, then its Sequential)."""
-    entry = _CALLS.get(id(t))
-    return list(entry[1]) if entry is not None and entry[0]() is t else []
+    fn = t.grad_fn
+    tags = getattr(fn, "tags", ()) if fn is not None else ()
+    return [tag[1:] for tag in tags if tag[0] == "layer_call"]
 
 
 def _record(module: Module, args: tuple[Any, ...], out: Tensor) -> None:
     inputs = tuple(a for a in args if isinstance(a, Tensor))
     if any(a is out for a in inputs):  # a module that passed its input through made nothing
         return
-    entry = _CALLS.get(id(out))
-    if entry is not None and entry[0]() is out:
-        entry[1].append((module, inputs))
-    else:
-        ref = _Ref(out, _forget)
-        ref.key = id(out)
-        _CALLS[ref.key] = (ref, [(module, inputs)])
+    fn = out.grad_fn
+    assert fn is not None
+    fn.tags = (*getattr(fn, "tags", ()), ("layer_call", module, inputs))
 
 
 # ------------------------------------------------------------------------------------ Module
