@@ -9,7 +9,7 @@ array([ 6., 12.])
 The pictures live in ``tinygrad_edu.viz`` (import it explicitly; it needs the ``viz`` extra).
 """
 
-from . import activations, data, initializers, losses, models, nn, optim, train
+from . import activations, data, initializers, losses, models, nn, optim, preprocessing, train
 from ._config import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import gradcheck, numerical_grad
 from .tensor import Tensor
@@ -28,6 +28,7 @@ __all__ = [
     "no_grad",
     "numerical_grad",
     "optim",
+    "preprocessing",
     "train",
 ]
 __version__ = "0.1.0"
