@@ -259,64 +259,40 @@ class Tensor:
 
     # ------------------------------------------------------------------------------ arithmetic
     def __add__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Add(), self, other if type(other) is Tensor else self._lift(other)
-        )
+        return Tensor._binary(ops.Add(), self, self._lift(other))
 
     def __radd__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Add(), other if type(other) is Tensor else self._lift(other), self
-        )
+        return Tensor._binary(ops.Add(), self._lift(other), self)
 
     def __sub__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Sub(), self, other if type(other) is Tensor else self._lift(other)
-        )
+        return Tensor._binary(ops.Sub(), self, self._lift(other))
 
     def __rsub__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Sub(), other if type(other) is Tensor else self._lift(other), self
-        )
+        return Tensor._binary(ops.Sub(), self._lift(other), self)
 
     def __mul__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Mul(), self, other if type(other) is Tensor else self._lift(other)
-        )
+        return Tensor._binary(ops.Mul(), self, self._lift(other))
 
     def __rmul__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Mul(), other if type(other) is Tensor else self._lift(other), self
-        )
+        return Tensor._binary(ops.Mul(), self._lift(other), self)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Div(), self, other if type(other) is Tensor else self._lift(other)
-        )
+        return Tensor._binary(ops.Div(), self, self._lift(other))
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Div(), other if type(other) is Tensor else self._lift(other), self
-        )
+        return Tensor._binary(ops.Div(), self._lift(other), self)
 
     def __pow__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Pow(), self, other if type(other) is Tensor else self._lift(other)
-        )
+        return Tensor._binary(ops.Pow(), self, self._lift(other))
 
     def __rpow__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.Pow(), other if type(other) is Tensor else self._lift(other), self
-        )
+        return Tensor._binary(ops.Pow(), self._lift(other), self)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.MatMul(), self, other if type(other) is Tensor else self._lift(other)
-        )
+        return Tensor._binary(ops.MatMul(), self, self._lift(other))
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return Tensor._binary(
-            ops.MatMul(), other if type(other) is Tensor else self._lift(other), self
-        )
+        return Tensor._binary(ops.MatMul(), self._lift(other), self)
 
     def __neg__(self) -> Tensor:
         return Tensor._unary(ops.Neg(), self)
