@@ -104,6 +104,20 @@ def _printed(nb: Any) -> list[str]:
     return texts
 
 
+def _needs_missing_library(nb: Any) -> set[int]:
+    """Numbers (from 1) of code cells tagged ``optional:<module>`` whose module is not installed.
+
+    Such a cell was saved with the library (e.g. the PyTorch comparison) and prints a one-line
+    "not installed" note without it; the note is right, so its output is not compared.
+    """
+    missing = set()
+    for k, cell in enumerate(_code_cells(nb), start=1):
+        for tag in cell.get("metadata", {}).get("tags", []):
+            if tag.startswith("optional:") and importlib.util.find_spec(tag[9:]) is None:
+                missing.add(k)
+    return missing
+
+
 def _same_text(saved: str, fresh: str) -> bool:
     """Equal words, and numbers equal to 4 significant digits (last-bit noise is not a change)."""
     if NUMBER.sub("#", saved) != NUMBER.sub("#", fresh):
@@ -130,9 +144,13 @@ def test_notebook_runs_and_prints_what_it_was_saved_with(path: Path, tmp_path: P
     import nbformat
 
     fresh = _printed(_run(path, tmp_path, link_shared=False))
-    saved = _printed(nbformat.read(path, as_version=4))
+    saved_nb = nbformat.read(path, as_version=4)
+    saved = _printed(saved_nb)
+    missing = _needs_missing_library(saved_nb)
     assert len(fresh) == len(saved)
     for k, (old, new) in enumerate(zip(saved, fresh, strict=True), start=1):
+        if k in missing:  # saved with an optional library this machine lacks: ran, not compared
+            continue
         assert _same_text(old, new), (
             f"{path.name}, code cell {k} now prints something else; re-run "
             f"python tests/test_notebooks.py {path.relative_to(ROOT)}\n"
