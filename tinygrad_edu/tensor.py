@@ -42,6 +42,10 @@ def _show(x: object) -> str:
     return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
+class NoGradError(RuntimeError, ValueError):
+    """A backward pass was asked of a tensor that does not require grad: there is no graph."""
+
+
 class Tensor:
     """An n-dimensional array with an optional gradient and a link to the op that made it.
 
@@ -237,25 +241,7 @@ class Tensor:
         Gradients add up over calls (as in PyTorch) until ``zero_grad()``; the graph is kept, so
         calling ``backward`` again works and adds the same gradients once more.
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "backward: this tensor does not require grad and has no grad_fn; "
-                "create the inputs you differentiate with requires_grad=True"
-            )
-        if grad is None:
-            if self.data.size != 1:
-                raise ValueError(
-                    f"backward: grad can be implied only for a one-element output, but shape "
-                    f"is {self.shape}; pass grad= an array of shape {self.shape}"
-                )
-            seed = _seed(self.data)
-        else:
-            seed = as_array(grad.data if isinstance(grad, Tensor) else grad, self.dtype)
-            if seed.shape != self.shape:
-                raise ValueError(
-                    f"backward: grad has shape {seed.shape} but the tensor has shape {self.shape}"
-                )
-        autograd.backward(self, seed)
+        autograd.backward(self, backward_seed(self, grad))
 
     # ------------------------------------------------------------------------------ arithmetic
     def __add__(self, other: Operand) -> Tensor:
@@ -415,6 +401,32 @@ def _new(data: Array) -> Tensor:
     t.grad = t.grad_fn = t.name = None
     t.requires_grad = t.retains_grad = False
     return t
+
+
+def backward_seed(t: Tensor, grad: Operand | None, caller: str = "backward") -> Array:
+    """∂t/∂t, the array a backward pass over ``t`` starts from, checked.
+
+    A one-element ``t`` (a loss) starts from 1; any other needs ``grad`` of ``t``'s shape.
+    ``caller`` names the function in the error messages.
+    """
+    if not t.requires_grad:
+        raise NoGradError(
+            f"{caller}: this tensor does not require grad and has no grad_fn; "
+            "create the inputs you differentiate with requires_grad=True"
+        )
+    if grad is None:
+        if t.data.size != 1:
+            raise ValueError(
+                f"{caller}: grad can be implied only for a one-element output, but shape "
+                f"is {t.shape}; pass grad= an array of shape {t.shape}"
+            )
+        return _seed(t.data)
+    seed = as_array(grad.data if isinstance(grad, Tensor) else grad, t.dtype)
+    if seed.shape != t.shape:
+        raise ValueError(
+            f"{caller}: grad has shape {seed.shape} but the tensor has shape {t.shape}"
+        )
+    return seed
 
 
 _SEEDS: dict[tuple[tuple[int, ...], np.dtype[Any]], Array] = {}

@@ -36,7 +36,7 @@ import numpy as np
 
 from .. import autograd, ops
 from ..autograd import Array, Function
-from ..tensor import Tensor
+from ..tensor import Tensor, backward_seed
 from . import _tables, _text
 from .chain import chain_text
 from .graph import operand_names, tensor_labels, walk
@@ -113,24 +113,7 @@ def trace_backward(loss: Tensor, grad: Any = None) -> BackwardTrace:
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"trace_backward: expected a Tensor, got {type(loss).__name__}")
-    if not loss.requires_grad:
-        raise ValueError(
-            "trace_backward: this tensor does not require grad, so there is no backward pass; "
-            "create the inputs you differentiate with requires_grad=True"
-        )
-    if grad is None:
-        if loss.data.size != 1:
-            raise ValueError(
-                f"trace_backward: grad can be implied only for a one-element output, but shape "
-                f"is {loss.shape}; pass grad= an array of shape {loss.shape}"
-            )
-        seed = np.ones_like(loss.data)
-    else:
-        seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=loss.dtype)
-        if seed.shape != loss.shape:
-            raise ValueError(
-                f"trace_backward: grad has shape {seed.shape} but the tensor has shape {loss.shape}"
-            )
+    seed = backward_seed(loss, grad, "trace_backward")
     labels = tensor_labels(walk(loss))
     steps: list[Step] = []
     totals: dict[Tensor, Array] = {}
