@@ -77,7 +77,12 @@ def inputs_of(fn: Function) -> tuple[Tensor, ...]:
 
 
 def walk(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` was made from, inputs before outputs (iterative, any depth)."""
+    """Every tensor ``root`` was made from, inputs before outputs (iterative, any depth).
+
+    Not ``autograd.toposort``: a picture also needs the constants (inputs that need no grad),
+    and wants inputs in reading order; the engine's sort skips constants and keeps its own
+    order, which fixes the order in which gradient contributions are added.
+    """
     order: list[Tensor] = []
     state: dict[Tensor, bool] = {}  # False: expanded, True: emitted
     stack = [root]
