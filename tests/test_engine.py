@@ -209,3 +209,21 @@ def test_scalar_tensors_hold_arrays_not_numpy_scalars() -> None:
     y.backward()
     assert type(y.data) is np.ndarray and y.data.shape == ()
     assert type(x.grad) is np.ndarray and float(x.grad) == 7.0  # d(x² + x)/dx = 2x + 1
+
+
+def test_a_backward_that_returns_too_few_gradients_is_named() -> None:
+    from tinygrad_edu.autograd import Array, Function, Grads
+
+    class HalfDone(Function):
+        """f(a, b) = a + b, with a backward that forgets b's gradient."""
+
+        def forward(self, a: Array, b: Array) -> Array:
+            return a + b
+
+        def backward(self, g: Array) -> Grads:
+            return (g,)
+
+    a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    out = Tensor._from_op(HalfDone(), a, b)
+    with pytest.raises(TypeError, match=r"HalfDone\.backward returned 1 gradients for 2 inputs"):
+        out.sum().backward()

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from ..autograd import Array, Function, Grads
+from ..autograd import Array, Function, Grads, add_reduce
 
 Axis = int | tuple[int, ...] | None
-
-#: ``np.add.reduce`` is the C sum behind ``ndarray.sum`` and ``np.mean``, without their wrappers.
-_add_reduce: Callable[..., Array] = np.add.reduce
 
 
 def _reduced_axes(ndim: int, axis: Axis) -> set[int]:
@@ -49,7 +44,7 @@ class Sum(Function):
 
     def forward(self, x: Array) -> Array:
         self.shape = x.shape
-        return np.asarray(_add_reduce(x, axis=self.axis, keepdims=self.keepdims))
+        return np.asarray(add_reduce(x, axis=self.axis, keepdims=self.keepdims))
 
     def backward(self, g: Array) -> Grads:
         return (_spread(g, self.shape, self.axis, self.keepdims),)
@@ -71,7 +66,7 @@ class Mean(Function):
             self.n = x.size // max(out.size, 1)
             return out
         # Sum, then divide by the count: exactly what np.mean does, without its Python wrapper.
-        total = _add_reduce(x, axis=self.axis, keepdims=self.keepdims)
+        total = add_reduce(x, axis=self.axis, keepdims=self.keepdims)
         self.n = x.size // max(np.size(total), 1)
         return np.asarray(total / self.n)
 
