@@ -6,12 +6,13 @@ import gc
 import math
 import sys
 import weakref
+from typing import Any
 
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, enable_grad, is_grad_enabled, no_grad
-from tinygrad_edu.autograd import toposort, unbroadcast
+from tinygrad_edu import Tensor, autograd, enable_grad, is_grad_enabled, no_grad
+from tinygrad_edu.autograd import unbroadcast
 
 
 def test_diamond_accumulates_both_paths() -> None:
@@ -64,13 +65,27 @@ def test_chain_of_100_000_ops_backpropagates_without_recursion_error() -> None:
     gc.collect()
 
 
-def test_topological_order_puts_inputs_before_outputs() -> None:
+def test_ops_are_numbered_in_creation_order_so_outputs_come_after_inputs() -> None:
     a = Tensor(2.0, requires_grad=True)
     b = a * 3
     c = b + a
-    order = toposort(c)
-    assert order.index(a) < order.index(b) < order.index(c)
-    assert len(order) == 3
+    assert c.grad_fn is not None and b.grad_fn is not None
+    assert c.grad_fn.seq > b.grad_fn.seq
+
+
+def test_backward_takes_the_newest_node_first_so_shares_are_complete() -> None:
+    # d = (a·2) + (a·2)·3: the node m = a·2 feeds two consumers; it must run after both.
+    a = Tensor(1.5, requires_grad=True)
+    m = a * 2
+    d = m + m * 3
+    seen: list[tuple[str, float]] = []
+
+    def hook(node: Any, upstream: Any, grads: Any) -> None:
+        seen.append((node.grad_fn.name, float(upstream)))
+
+    autograd.backward(d, np.ones(()), hook)
+    assert seen == [("Add", 1.0), ("Mul", 1.0), ("Mul", 4.0)]  # m gets 1 + 3 before it runs
+    assert a.grad == 8.0
 
 
 def test_leaf_gradients_accumulate_across_backward_calls() -> None:

@@ -37,10 +37,10 @@ def labels(dot: str) -> list[str]:
 def test_frames_are_the_steps_plus_the_forward_frame() -> None:
     y, _w = shared_weight_graph()
     anim = animate_backward(y)
-    assert [s.op for s in anim.trace.steps] == ["Add", "Tanh", "Mul", "Mul"]
+    assert [s.op for s in anim.trace.steps] == ["Add", "Mul", "Tanh", "Mul"]
     assert len(anim) == len(anim.frames) == len(anim.captions) == 4 + 1
     assert anim.captions[0].startswith("Frame 0: forward pass done")
-    assert anim.captions[3].startswith("Step 3 of 4: Mul at mul1")
+    assert anim.captions[2].startswith("Step 2 of 4: Mul at mul1")
 
 
 def test_gradients_fill_in_frame_by_frame() -> None:
@@ -49,8 +49,8 @@ def test_gradients_fill_in_frame_by_frame() -> None:
     first, middle = anim.frames[0], anim.frames[2]
     w_rows = [next(lab for lab in labels(f) if lab.startswith("w|")) for f in anim.frames]
     assert w_rows[0].endswith("grad ?")  # forward only: nothing known yet
-    # after step 3 (the Mul h·w) w holds one of its two shares: ∂(h·w)/∂w = h = 1.5
-    assert w_rows[3].split("|")[-1].strip() == "grad so far 1.5 (1 of 2)"
+    # after step 2 (the Mul h·w) w holds one of its two shares: ∂(h·w)/∂w = h = 1.5
+    assert w_rows[2].split("|")[-1].strip() == "grad so far 1.5 (1 of 2)"
     # at the end: y = tanh(wx) + x·w², so ∂y/∂w = x·(1 − tanh²(wx)) + 2xw
     expected = 3 * (1 - math.tanh(1.5) ** 2) + 2 * 3 * 0.5
     assert w_rows[-1].split("|")[-1].strip() == f"grad {expected:.4g}"

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.autograd import toposort
 from tinygrad_edu.viz import trace_backward
+from tinygrad_edu.viz.graph import walk
 
 A, B, C = 2.0, -3.0, 10.0
 U = A * B  # −6
@@ -32,8 +32,8 @@ def test_steps_run_in_reverse_topological_order_with_the_hand_computed_numbers()
     L, a, b, _c = build()
     trace = trace_backward(L)
     assert [s.op for s in trace.steps] == ["Sigmoid", "Add", "Mul"]
-    ops_reversed = [n for n in reversed(toposort(L)) if n.grad_fn is not None]
-    assert [s.node for s in trace.steps] == ops_reversed
+    newest_first = sorted((n for n in walk(L) if n.grad_fn), key=lambda n: -n.grad_fn.seq)
+    assert [s.node for s in trace.steps] == newest_first
     assert [s.index for s in trace.steps] == [1, 2, 3]
 
     sig, add, mul = trace.steps

@@ -21,7 +21,9 @@ the output tensor does; drop the loss and the whole graph is garbage.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -34,6 +36,10 @@ Grads = tuple["Array | None", ...]
 #: ``np.add.reduce``, the C sum behind ``ndarray.sum`` and ``np.mean``, without their Python
 #: wrappers (about 1 µs per call on small arrays); typed loosely for its keepdims overloads.
 add_reduce: Callable[..., Array] = np.add.reduce
+
+
+#: The next ``Function.seq``: a counter shared by every graph, so newer ops have larger numbers.
+next_seq: Callable[[], int] = itertools.count().__next__
 
 
 class Node(Protocol):
@@ -55,11 +61,13 @@ class Function:
     work such as the gradient of a matmul with respect to the data.
     """
 
-    __slots__ = ("__weakref__", "inputs", "needs_grad", "tags")
+    __slots__ = ("__weakref__", "inputs", "needs_grad", "seq", "tags")
     formula: ClassVar[str] = ""
 
     inputs: tuple[Node, ...]
     needs_grad: tuple[bool, ...]
+    #: When the op was recorded (a global counter): outputs are always newer than their inputs.
+    seq: int
     #: Notes that tools attach to a node, e.g. ``("layer_call", module, inputs)`` from ``nn``;
     #: unset until the first one (read it with ``getattr(fn, "tags", ())``).
     tags: tuple[tuple[Any, ...], ...]
@@ -93,34 +101,6 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     return add_reduce(grad, axis=stretched, keepdims=True).reshape(shape)
 
 
-def toposort(root: Node) -> list[Node]:
-    """Nodes that ``root`` depends on (and that need gradients), inputs before outputs.
-
-    Iterative depth-first search with an explicit stack, so a chain of 100,000 operations does
-    not hit Python's recursion limit. A node is seen twice: first it is expanded (its inputs go on
-    the stack above it), and when it surfaces again all its inputs are emitted, so it is emitted.
-    Nodes are dict/set keys by identity (``Tensor.__hash__`` is ``object.__hash__``).
-    """
-    order: list[Node] = []
-    emitted: dict[Node, bool] = {}  # absent: not seen; False: expanded; True: emitted
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        state = emitted.get(node)
-        if state is None:
-            emitted[node] = False
-            stack.append(node)
-            fn = node.grad_fn
-            if fn is not None:
-                for parent in fn.inputs:
-                    if parent.requires_grad and parent not in emitted:
-                        stack.append(parent)
-        elif not state:
-            emitted[node] = True
-            order.append(node)
-    return order
-
-
 #: ``hook(node, upstream, input_grads)`` is told each step of a backward pass (used by viz).
 StepHook = Callable[[Node, Array, Sequence["Array | None"]], None]
 
@@ -130,18 +110,27 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
 
     Leaves (tensors with no ``grad_fn``) and tensors that called ``retain_grad()`` accumulate into
     ``.grad``; gradients of other intermediate tensors live only during the walk.
+
+    Order: every op's output is made after its inputs, so the order in which Functions were
+    created (``Function.seq``) is already a topological order. The walk keeps the nodes that
+    have received a gradient in a heap and always takes the newest: by then every consumer of
+    it (all newer) has handed its share over. No separate sort pass is needed, and only nodes
+    reachable from ``root`` are ever touched. Leaves wait in ``pending`` until the end.
     """
+    fn = root.grad_fn
+    if fn is None:
+        _accumulate(root, grad)
+        return
     pending: dict[Node, Array] = {root: grad}
+    queue = [(-fn.seq, root)]
     take, get = pending.pop, pending.get
-    for node in reversed(toposort(root)):
-        g = take(node, None)
-        if g is None:  # no path from this node to the root carries a gradient
-            continue
+    while queue:
+        node = heappop(queue)[1]
+        g = take(node)
         fn = node.grad_fn
-        if fn is None or node.retains_grad:
+        assert fn is not None
+        if node.retains_grad:
             _accumulate(node, g)
-            if fn is None:
-                continue
         input_grads = fn.backward(g)
         if len(input_grads) != len(fn.inputs):  # a user's Function must not lose a gradient
             raise TypeError(
@@ -157,8 +146,16 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
             if pg.shape != shape:
                 pg = unbroadcast(pg, shape)
             seen = get(parent)
-            # Out of place: either array may be shared with another node or an op's saved value.
-            pending[parent] = pg if seen is None else seen + pg
+            if seen is None:
+                pending[parent] = pg
+                parent_fn = parent.grad_fn
+                if parent_fn is not None:
+                    heappush(queue, (-parent_fn.seq, parent))
+            else:
+                # Out of place: either array may be shared with another node or an op's saved value.
+                pending[parent] = seen + pg
+    for leaf, g in pending.items():  # what is left are the leaves
+        _accumulate(leaf, g)
 
 
 def _accumulate(node: Node, g: Array) -> None:

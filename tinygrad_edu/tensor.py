@@ -21,7 +21,7 @@ import numpy as np
 
 from . import autograd, ops
 from ._config import DEFAULT_DTYPE, grad_mode
-from .autograd import Array, Function
+from .autograd import Array, Function, next_seq
 
 Operand = Union["Tensor", float, int, Array]
 
@@ -92,6 +92,7 @@ class Tensor:
         if grad_mode.enabled and any(t.requires_grad for t in inputs):
             fn.needs_grad = tuple(t.requires_grad for t in inputs)
             fn.inputs = inputs
+            fn.seq = next_seq()
             out = _new(_array(fn.forward(*[t.data for t in inputs])))
             out.requires_grad = True
             out.grad_fn = fn
@@ -107,6 +108,7 @@ class Tensor:
         if a.requires_grad and grad_mode.enabled:
             fn.needs_grad = (True,)
             fn.inputs = (a,)
+            fn.seq = next_seq()
             out.requires_grad = True
             out.grad_fn = fn
         else:
@@ -122,8 +124,9 @@ class Tensor:
         ra, rb = a.requires_grad, b.requires_grad
         if (ra or rb) and grad_mode.enabled:
             # Set before forward: an op may save less when an input needs no gradient.
-            fn.needs_grad = (ra, rb)
+            fn.needs_grad = _BOTH if ra and rb else _FIRST if ra else _SECOND
             fn.inputs = (a, b)
+            fn.seq = next_seq()
             out.data = _array(fn.forward(a.data, b.data))
             out.requires_grad = True
             out.grad_fn = fn
@@ -134,16 +137,12 @@ class Tensor:
         return out
 
     def _lift(self, other: Operand) -> Tensor:
-        """``other`` as a Tensor; Python numbers take this tensor's dtype (so float32 stays).
-
-        Numbers become 0-d arrays: NumPy multiplies by a 0-d array faster than by a Python float.
-        """
+        """``other`` as a Tensor; Python numbers take this tensor's dtype (so float32 stays)."""
         if isinstance(other, Tensor):
             return other
-        kind = type(other)
-        if kind is float or kind is int:
+        if type(other) is float or type(other) is int:
             dtype = self.data.dtype
-            return _new(np.array(other, dtype=dtype if dtype.kind == "f" else None))
+            return _constant(other, dtype if dtype.kind == "f" else None)
         return _new(as_array(other))
 
     @staticmethod
@@ -400,6 +399,46 @@ def _new(data: Array) -> Tensor:
     t.data = data
     t.grad = t.grad_fn = t.name = None
     t.requires_grad = t.retains_grad = False
+    return t
+
+
+# ``needs_grad`` of a two-input op: shared constants, not a new tuple per op (fewer objects for
+# Python's garbage collector to visit).
+_BOTH, _FIRST, _SECOND = (True, True), (True, False), (False, True)
+
+
+class Constant(Tensor):
+    """A Python number written in an expression (the ``2`` in ``2 * x``), as a read-only 0-d tensor.
+
+    One is shared by every op that uses the same number (``_constant``): ``x * 1.0001`` in a loop
+    would otherwise make a new tensor per op, and those objects would be most of what Python's
+    garbage collector has to walk in a long graph. Pictures draw it once per use.
+    """
+
+    __slots__ = ()
+
+
+_CONSTANTS: dict[tuple[type, float, np.dtype[Any] | None], Constant] = {}
+
+
+def _constant(value: float, dtype: np.dtype[Any] | None) -> Constant:
+    """The shared ``Constant`` for ``value`` in ``dtype`` (None: NumPy's choice for ``value``).
+
+    A 0-d array rather than a Python float, because NumPy multiplies by it faster. Zero is never
+    shared: ``0.0`` and ``-0.0`` are equal as keys but are different numbers.
+    """
+    key = (type(value), value, dtype)
+    t = _CONSTANTS.get(key)
+    if t is None:
+        t = _alloc(Constant)
+        t.data = np.array(value, dtype=dtype)
+        t.grad = t.grad_fn = t.name = None
+        t.requires_grad = t.retains_grad = False
+        t.data.flags.writeable = False
+        if value:
+            if len(_CONSTANTS) >= 1024:  # a loop over many different numbers: start afresh
+                _CONSTANTS.clear()
+            _CONSTANTS[key] = t
     return t
 
 

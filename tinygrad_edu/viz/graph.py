@@ -1,10 +1,10 @@
 """The graph behind a tensor as plain data: value nodes, op nodes, edges (what pictures draw).
 
 ``build_graph(root)`` walks from ``root`` through every ``grad_fn`` to the tensors it was made of,
-constants included (the engine's own ``toposort`` skips tensors that need no gradient, but a
-picture should show the ``2`` in ``2 * x``). Each tensor becomes a *value node*, each
-``Function`` an *op node*; an edge runs from every input into the op and from the op to its
-output, so a tensor used twice by one op (``a + a``) has two edges into it, one per operand.
+constants included (the engine skips tensors that need no gradient, but a picture should show
+the ``2`` in ``2 * x``). Each tensor becomes a *value node*, each ``Function`` an *op node*; an
+edge runs from every input into the op and from the op to its output, so a tensor used twice by
+one op (``a + a``) has two edges into it, one per operand.
 
 Labels: a tensor's ``name`` when set; unnamed op results are called after their op (``mul1``,
 ``sigmoid1``), unnamed leaves ``leaf1`` (need a gradient) or ``const1``. Names used by several
@@ -17,9 +17,10 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from ..autograd import Function
-from ..tensor import Tensor
+from ..tensor import Constant, Tensor
 
 #: (op, operand index): where one gradient contribution flows in the engine.
 Slot = tuple[Function, int]
@@ -72,16 +73,30 @@ class Graph:
 
 
 def inputs_of(fn: Function) -> tuple[Tensor, ...]:
-    """The op's input tensors (the engine types them by protocol; here they are Tensors)."""
-    return cast("tuple[Tensor, ...]", fn.inputs)
+    """The op's input tensors, as a picture shows them: each number constant once per use.
+
+    The engine shares one ``Constant`` among all the ops that use the same number; drawn as one
+    node it would pull arrows from across the picture, so each op gets its own stand-in for it
+    (the same stand-ins every time, for as long as the op lives).
+    """
+    inputs = cast("tuple[Tensor, ...]", fn.inputs)
+    if not any(type(p) is Constant for p in inputs):
+        return inputs
+    shown = _PER_USE.get(fn)
+    if shown is None:
+        shown = tuple(Tensor.from_numpy(p.data) if type(p) is Constant else p for p in inputs)
+        _PER_USE[fn] = shown
+    return shown
+
+
+_PER_USE: WeakKeyDictionary[Function, tuple[Tensor, ...]] = WeakKeyDictionary()
 
 
 def walk(root: Tensor) -> list[Tensor]:
     """Every tensor ``root`` was made from, inputs before outputs (iterative, any depth).
 
-    Not ``autograd.toposort``: a picture also needs the constants (inputs that need no grad),
-    and wants inputs in reading order; the engine's sort skips constants and keeps its own
-    order, which fixes the order in which gradient contributions are added.
+    Not the engine's order (newest op first, see ``autograd.backward``): a picture also needs
+    the constants (inputs that need no grad) and wants inputs in reading order.
     """
     order: list[Tensor] = []
     state: dict[Tensor, bool] = {}  # False: expanded, True: emitted
@@ -244,7 +259,7 @@ def build_graph(
             title, formula = _layer_text(box.module)
             op = OpNode(f"op{len(ops)}", t, box.fns, title, formula, layer=box.module)
             for b in box.boundary:
-                slots = [(f, i) for f in box.fns for i, p in enumerate(f.inputs) if p is b]
+                slots = [(f, i) for f in box.fns for i, p in enumerate(inputs_of(f)) if p is b]
                 edges.append(Edge(values[b].id, op.id, "", slots))
         ops.append(op)
         edges.append(Edge(op.id, values[t].id))
