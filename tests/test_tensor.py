@@ -153,3 +153,29 @@ def test_from_numpy_shares_memory_and_checks_dtype() -> None:
         Tensor.from_numpy(np.arange(3), requires_grad=True)
     with pytest.raises(TypeError, match=r"expected a numpy\.ndarray, got list"):
         Tensor.from_numpy([1.0])  # type: ignore[arg-type]
+
+
+def test_numbers_in_expressions_are_shared_read_only_constants() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y, z = x * 1.5, x + 1.5
+    assert y.grad_fn is not None and z.grad_fn is not None
+    one, other = y.grad_fn.inputs[1], z.grad_fn.inputs[1]
+    assert one is other  # no new object per use of the same number
+    assert one.dtype == np.float64 and not one.requires_grad and one.grad_fn is None
+    with pytest.raises(ValueError, match="read-only"):
+        one.data[()] = 2.0
+    np.testing.assert_array_equal(y.data, [1.5, 3.0])
+
+
+def test_a_constant_takes_the_tensors_dtype_and_keeps_ints_and_floats_apart() -> None:
+    f32 = Tensor([1.0], dtype=np.float32, requires_grad=True) * 3
+    ints = Tensor([1, 2]) * 3
+    floats = Tensor([1, 2]) * 3.0
+    assert f32.dtype == np.float32
+    assert ints.dtype.kind == "i" and floats.dtype == np.float64  # 3 and 3.0 are equal keys
+
+
+def test_minus_zero_is_not_mistaken_for_zero() -> None:
+    x = Tensor([1.0, -1.0])
+    assert (np.signbit((x * 0.0).data) == [False, True]).all()
+    assert (np.signbit((x * -0.0).data) == [True, False]).all()

@@ -321,3 +321,11 @@ def test_the_dot_program_is_used_when_it_is_on_path(
     assert render_module.available_renderers()[0] == "dot"
     svg = render_dot(to_dot(Tensor(1.0)), "svg", renderer="dot")
     assert b"<svg" in svg and (tmp_path / "dot.called").read_text() == "svg"
+
+
+def test_a_number_used_by_two_ops_is_drawn_once_per_use() -> None:
+    x = Tensor(1.0, requires_grad=True, name="x")
+    y = x * 2.0 + x * 2.0  # one shared Constant 2.0 inside the engine
+    nodes = nodes_of(to_dot(y))
+    consts = [n for n in nodes if n.startswith("v") and "const" in label_of(nodes[n])]
+    assert len(consts) == 2
