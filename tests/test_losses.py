@@ -220,7 +220,8 @@ FOUR = [mae, mse, binary_cross_entropy, binary_cross_entropy_with_logits]
 def test_column_predictions_with_flat_targets_are_fine(loss: object) -> None:
     y_pred, y_true = np.array([0.2, 0.7, 0.9]), np.array([0.0, 1.0, 1.0])
     flat = loss(y_pred, y_true).item()  # type: ignore[operator]
-    for p, y in [(y_pred[:, None], y_true), (y_pred, y_true[:, None])]:
+    labels = Tensor(y_true.astype(int))  # a Tensor of another dtype: reshaped, then converted
+    for p, y in [(y_pred[:, None], y_true), (y_pred, y_true[:, None]), (y_pred[:, None], labels)]:
         out = loss(p, y)  # type: ignore[operator]
         assert out.shape == () and out.item() == flat
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .activations import as_tensor
-from .autograd import Array, Function, Grads
+from .autograd import Array, Function, Grads, add_reduce
 from .tensor import Tensor
 
 
@@ -43,22 +43,24 @@ def _targets(where: str, y_pred: Any, y_true: Any) -> tuple[Tensor, Tensor]:
     and 0/1 integer labels become floats).
     """
     p = as_tensor(y_pred)
+    pd = p.data
     if isinstance(y_true, Tensor):
         y = y_true
     else:  # one copy, straight into the predictions' float dtype
-        y = Tensor(y_true, dtype=p.dtype if p.dtype.kind == "f" else None)
-    if p.size == 0:
-        raise ValueError(f"{where}: y_pred is empty (shape {p.shape}); a mean needs values")
-    if y.shape != p.shape:
-        column, flat = (p.shape, y.shape) if p.ndim == 2 else (y.shape, p.shape)
+        y = Tensor(y_true, dtype=pd.dtype if pd.dtype.kind == "f" else None)
+    if pd.size == 0:
+        raise ValueError(f"{where}: y_pred is empty (shape {pd.shape}); a mean needs values")
+    yd = y.data
+    if yd.shape != pd.shape:
+        column, flat = (pd.shape, yd.shape) if pd.ndim == 2 else (yd.shape, pd.shape)
         if not (len(column) == 2 and column[1] == 1 and flat == column[:1]):
             raise ValueError(
-                f"{where}: y_pred has shape {p.shape} but y_true has shape {y.shape}; they must "
-                "be equal, or (n, 1) and (n,)"
+                f"{where}: y_pred has shape {pd.shape} but y_true has shape {yd.shape}; they "
+                "must be equal, or (n, 1) and (n,)"
             )
-        y = y.reshape(p.shape) if y.requires_grad else Tensor.from_numpy(y.data.reshape(p.shape))
-    if not y.requires_grad and y.dtype != p.dtype:
-        y = Tensor(y.data, dtype=p.dtype)
+        y = y.reshape(pd.shape) if y.requires_grad else Tensor.from_numpy(yd.reshape(pd.shape))
+    if not y.requires_grad and y.data.dtype != pd.dtype:
+        y = Tensor(y.data, dtype=pd.dtype)
     return p, y
 
 
@@ -215,13 +217,15 @@ class CrossEntropy(Function):
     formula = "∂L/∂z = (softmax(z) − onehot(y))/n"
 
     def forward(self, z: Array, y: Array) -> Array:
-        shifted = z - z.max(axis=1, keepdims=True)
-        self.log_probs = lp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        # The ufuncs' own reductions: the same sums as .max/.sum/.mean, without their wrappers.
+        shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+        lse = np.log(add_reduce(np.exp(shifted), axis=1, keepdims=True))
+        self.log_probs = lp = shifted - lse
         self.y, self.n = y, z.shape[0]
         if y.ndim == 1:
             self.rows = np.arange(self.n)
-            return np.asarray(-lp[self.rows, y].mean())
-        return np.asarray(-(y * lp).sum() / self.n)
+            return np.asarray(-(add_reduce(lp[self.rows, y]) / self.n))
+        return np.asarray(-(add_reduce(y * lp, axis=None) / self.n))
 
     def backward(self, g: Array) -> Grads:
         y, scale = self.y, g / self.n
@@ -251,9 +255,8 @@ def _class_ids(labels: Array, classes: int) -> Array:
     elif flat.dtype.kind not in "iub":
         raise TypeError(f"cross_entropy: labels must be integer class ids, got {flat.dtype}")
     ids = flat.astype(np.intp)
-    bad = (ids < 0) | (ids >= classes)
-    if bad.any():
-        i = int(np.argmax(bad))
+    if ids.size and (np.minimum.reduce(ids) < 0 or np.maximum.reduce(ids) >= classes):
+        i = int(np.argmax((ids < 0) | (ids >= classes)))
         raise ValueError(
             f"cross_entropy: label {flat[i].item()!r} at row {i} is not a class id in "
             f"[0, {classes}) (the logits have {classes} columns)"
@@ -281,7 +284,7 @@ def cross_entropy(y_pred: Any, y_true: Any) -> Tensor:
     n, classes = z.shape
     y = y_true if isinstance(y_true, Tensor) else Tensor(y_true)
     if y.shape in ((n,), (n, 1)):
-        y = Tensor(_class_ids(y.data, classes))
+        y = Tensor.from_numpy(_class_ids(y.data, classes))  # a new array already
     elif y.shape == (n, classes):
         if not y.requires_grad and y.dtype != z.dtype:
             y = Tensor(y.data, dtype=z.dtype)

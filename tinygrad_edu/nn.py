@@ -32,7 +32,7 @@ import numpy as np
 
 from ._config import DEFAULT_DTYPE
 from .activations import Activation, get_activation
-from .autograd import Array
+from .autograd import Array, Function
 from .initializers import INITIALIZERS, Initializer, initialize
 from .tensor import Tensor
 
@@ -72,13 +72,14 @@ def layer_calls(t: Tensor) -> list[LayerCall]:
     return [tag[1:] for tag in tags if tag[0] == "layer_call"]
 
 
-def _record(module: Module, args: tuple[Any, ...], out: Tensor) -> None:
-    inputs = tuple(a for a in args if isinstance(a, Tensor))
-    if any(a is out for a in inputs):  # a module that passed its input through made nothing
-        return
-    fn = out.grad_fn
-    assert fn is not None
-    fn.tags = (*getattr(fn, "tags", ()), ("layer_call", module, inputs))
+def _record(module: Module, args: tuple[Any, ...], out: Tensor, fn: Function) -> None:
+    inputs = tuple([a for a in args if isinstance(a, Tensor)])
+    for a in inputs:
+        if a is out:  # a module that passed its input through made nothing
+            return
+    tag = ("layer_call", module, inputs)
+    tags = getattr(fn, "tags", None)
+    fn.tags = (*tags, tag) if tags else (tag,)
 
 
 # ------------------------------------------------------------------------------------ Module
@@ -134,8 +135,10 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         out = self.forward(*args, **kwargs)
-        if isinstance(out, Tensor) and out.grad_fn is not None:
-            _record(self, args, out)
+        if isinstance(out, Tensor):
+            fn = out.grad_fn
+            if fn is not None:
+                _record(self, args, out, fn)
         return out
 
     # ------------------------------------------------------------------------- parameters
@@ -345,7 +348,8 @@ class Dense(Module):
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.weight.dtype)
-        if x.ndim not in (1, 2) or x.shape[-1] != self.in_features:
+        shape = x.data.shape
+        if not 1 <= len(shape) <= 2 or shape[-1] != self.in_features:
             k = self.in_features
             raise ValueError(
                 f"{self._label()}: expected input with {k} features (shape (n, {k})), "

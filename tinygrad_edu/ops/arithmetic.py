@@ -91,14 +91,15 @@ class MatMul(Function):
     formula = "∂(A@B)/∂A = g@Bᵀ, ∂(A@B)/∂B = Aᵀ@g"
 
     def forward(self, a: Array, b: Array) -> Array:
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(
-                f"matmul: operands need at least 1 dimension, got {a.shape} @ {b.shape}"
-            )
-        if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
-            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align")
         self.a, self.b = a, b
-        return a @ b
+        try:
+            return a @ b
+        except ValueError:  # NumPy's message speaks of gufunc signatures: name the shapes
+            if a.ndim == 0 or b.ndim == 0:
+                raise ValueError(
+                    f"matmul: operands need at least 1 dimension, got {a.shape} @ {b.shape}"
+                ) from None
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align") from None
 
     def backward(self, g: Array) -> Grads:
         a, b = self.a, self.b

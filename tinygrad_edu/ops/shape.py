@@ -57,20 +57,17 @@ class Index(Function):
     so the gradient is added with ``np.add.at`` (a plain assignment would keep only the last one).
     """
 
-    __slots__ = ("basic", "dtype", "index", "shape")
+    __slots__ = ("dtype", "index", "shape")
     formula = "scatter g back to the picked places"
 
     def __init__(self, index: Any) -> None:
         self.index = index
-        parts = index if isinstance(index, tuple) else (index,)
-        self.basic = all(
-            p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts
-        )
 
     def forward(self, x: Array) -> Array:
         self.shape, self.dtype = x.shape, x.dtype
         try:
-            return np.asarray(x[self.index])
+            picked: Array = x[self.index]  # a NumPy scalar for one element: the Tensor makes it 0-d
+            return picked
         except IndexError as err:
             raise IndexError(
                 f"index {self.index!r} is invalid for shape {x.shape}: {err}"
@@ -78,8 +75,11 @@ class Index(Function):
 
     def backward(self, g: Array) -> Grads:
         out = np.zeros(self.shape, dtype=self.dtype)
-        if self.basic:  # a basic index never picks an element twice
-            out[self.index] = g
+        parts = self.index if isinstance(self.index, tuple) else (self.index,)
+        if all(
+            p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts
+        ):
+            out[self.index] = g  # a basic index never picks an element twice
         else:
             np.add.at(out, self.index, g)
         return (out,)
