@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor, autograd, enable_grad, is_grad_enabled, no_grad
-from tinygrad_edu.autograd import unbroadcast
+from tinygrad_edu.autograd import Array, Function, Grads, unbroadcast
 
 
 def test_diamond_accumulates_both_paths() -> None:
@@ -227,8 +227,6 @@ def test_scalar_tensors_hold_arrays_not_numpy_scalars() -> None:
 
 
 def test_a_backward_that_returns_too_few_gradients_is_named() -> None:
-    from tinygrad_edu.autograd import Array, Function, Grads
-
     class HalfDone(Function):
         """f(a, b) = a + b, with a backward that forgets b's gradient."""
 
@@ -242,3 +240,39 @@ def test_a_backward_that_returns_too_few_gradients_is_named() -> None:
     out = Tensor._from_op(HalfDone(), a, b)
     with pytest.raises(TypeError, match=r"HalfDone\.backward returned 1 gradients for 2 inputs"):
         out.sum().backward()
+
+
+class Scale(Function):
+    """f(x) = k·x with a fixed k;  ∂f/∂x = k: the gradient is the saved array itself when g = 1."""
+
+    def __init__(self, k: Array, keep: bool) -> None:
+        self.k, self.keep = k, keep
+        self.made: list[weakref.ref[Array]] = []
+
+    def forward(self, x: Array) -> Array:
+        return self.k * x
+
+    def backward(self, g: Array) -> Grads:
+        if self.keep:  # hand back an array this op still holds
+            return (self.k,)
+        fresh = g * self.k
+        self.made.append(weakref.ref(fresh))
+        return (fresh,)
+
+
+def test_a_gradient_nobody_else_holds_becomes_grad_without_a_copy() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    op = Scale(np.array([3.0, 4.0]), keep=False)
+    Tensor._from_op(op, x).backward(np.ones(2))
+    assert x.grad is op.made[0]()  # kept, as PyTorch keeps it: no copy of a big weight gradient
+
+
+def test_a_gradient_an_op_still_holds_is_copied() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    op = Scale(np.array([3.0, 4.0]), keep=True)
+    out = Tensor._from_op(op, x)
+    out.backward(np.ones(2))
+    assert x.grad is not op.k
+    out.backward(np.ones(2))  # accumulates in place into x.grad: the op's k must not change
+    np.testing.assert_array_equal(op.k, [3.0, 4.0])
+    np.testing.assert_array_equal(x.grad, [6.0, 8.0])

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
+from sys import getrefcount
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -115,12 +116,22 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
     created (``Function.seq``) is already a topological order. The walk keeps the nodes that
     have received a gradient in a heap and always takes the newest: by then every consumer of
     it (all newer) has handed its share over. No separate sort pass is needed, and only nodes
-    reachable from ``root`` are ever touched. Leaves wait in ``pending`` until the end.
+    reachable from ``root`` are ever touched. Leaves wait until the end.
     """
-    fn = root.grad_fn
-    if fn is None:
+    if root.grad_fn is None:
         _accumulate(root, grad)
         return
+    leaves = _propagate(root, grad, hook)
+    for leaf in list(leaves):
+        g = leaves.pop(leaf)
+        owned = _references(g) <= _SOLE  # (not inside the call below: its arguments count)
+        _accumulate(leaf, g, owned)
+
+
+def _propagate(root: Node, grad: Array, hook: StepHook | None) -> dict[Node, Array]:
+    """Walk the graph of ``root`` newest node first; return the leaves' summed gradients."""
+    fn = root.grad_fn
+    assert fn is not None
     pending: dict[Node, Array] = {root: grad}
     queue = [(-fn.seq, root)]
     take, get = pending.pop, pending.get
@@ -154,17 +165,41 @@ def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
             else:
                 # Out of place: either array may be shared with another node or an op's saved value.
                 pending[parent] = seen + pg
-    for leaf, g in pending.items():  # what is left are the leaves
-        _accumulate(leaf, g)
+    return pending  # what is left are the leaves
 
 
-def _accumulate(node: Node, g: Array) -> None:
-    """Add ``g`` into ``node.grad``, which always has the node's shape and dtype."""
+def _accumulate(node: Node, g: Array, owned: bool = False) -> None:
+    """Add ``g`` into ``node.grad``, which always has the node's shape and dtype.
+
+    The first gradient is copied, because ``g`` may be shared (``Add`` hands one array to both
+    inputs, an op may return an array it saved) and later gradients are added into ``.grad`` in
+    place. When the caller knows nobody else holds ``g`` (``owned``), the array itself is kept,
+    as PyTorch does: for a big weight matrix that copy costs more than the rest of the step.
+    """
     data = node.data
     assert g.shape == data.shape, f"engine: gradient {g.shape} for data {data.shape}"
     if node.grad is None:
-        # A copy: ``g`` may be shared (Add hands one array to both inputs), and later
-        # accumulations into ``.grad`` happen in place.
-        node.grad = np.array(g, dtype=data.dtype)  # a copy, and an ndarray even for 0-d
+        if owned and g.base is None and g.flags.writeable and g.dtype == data.dtype:
+            node.grad = g
+        else:
+            node.grad = np.array(g, dtype=data.dtype)  # a copy, and an ndarray even for 0-d
     else:
         node.grad += g
+
+
+def _references(x: object) -> int:
+    return getrefcount(x)
+
+
+def _sole_reference_count() -> int:
+    """What ``_references`` reports for an object held by nothing but one local variable.
+
+    The count includes the call's own references, which differ between Python versions, so it is
+    measured once, by the same calling pattern as in ``backward``. Any other holder (a dict, a
+    saved array of an op, a view) adds a strong reference and makes the count larger.
+    """
+    g = np.empty(0)
+    return _references(g)
+
+
+_SOLE = _sole_reference_count()
