@@ -8,9 +8,13 @@ import sys
 import weakref
 from typing import Any
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tests.strategies import Shape, broadcastable_pairs
 from tinygrad_edu import Tensor, autograd, enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.autograd import Array, Function, Grads, unbroadcast
 
@@ -51,6 +55,21 @@ def test_unbroadcast_sums_new_leading_axes_and_stretched_ones() -> None:
     np.testing.assert_array_equal(unbroadcast(g, (4,)), np.full(4, 6.0))
     np.testing.assert_array_equal(unbroadcast(g, (3, 1)), np.full((3, 1), 8.0))
     np.testing.assert_array_equal(unbroadcast(g, ()), np.array(24.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(pair=broadcastable_pairs(), data=st.data())
+def test_unbroadcast_is_the_adjoint_of_broadcasting(pair: tuple[Shape, Shape], data: Any) -> None:
+    # Summing back is the transpose of copying out: <unbroadcast(g), v> = <g, broadcast(v)>
+    # for every v. Integers keep both sides exact, so any reordering of the sum would still pass
+    # but a wrong axis would not.
+    shape, other = pair
+    out_shape = np.broadcast_shapes(shape, other)
+    g = data.draw(hnp.arrays(np.int64, out_shape, elements=st.integers(-9, 9)))
+    v = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(-9, 9)))
+    back = unbroadcast(g, shape)
+    assert isinstance(back, np.ndarray) and back.shape == shape
+    assert (back * v).sum() == (g * np.broadcast_to(v, out_shape)).sum()
 
 
 def test_chain_of_100_000_ops_backpropagates_without_recursion_error() -> None:

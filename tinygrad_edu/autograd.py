@@ -95,6 +95,8 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
+    if extra == 1 and shape and grad.shape[1:] == shape:  # a bias added to every row of a batch
+        return add_reduce(grad, axis=0)  # the same sum, without the general case's bookkeeping
     stretched = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
     )
