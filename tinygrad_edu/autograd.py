@@ -1,4 +1,4 @@
-"""The engine: the ``Function`` base class, ``unbroadcast``, topological sort and backprop.
+"""The engine: the ``Function`` base class, ``unbroadcast`` and backprop.
 
 Every operation on tensors is a ``Function``: ``forward`` maps input arrays to an output array and
 keeps what the derivative will need; ``backward`` maps the gradient of the output (the *upstream*
@@ -6,9 +6,9 @@ gradient ``g = ∂L/∂out``) to one gradient per input (``∂L/∂xᵢ = g · �
 operation produces remembers the Function as its ``grad_fn``, and the Function remembers its input
 tensors, so the tensors and Functions together form the computation graph.
 
-``backward(root)`` walks that graph from the root to the leaves in reverse topological order, so
-that every node has received the contributions of all its consumers before it passes its own
-gradient on. Two rules keep the ops simple:
+``backward(root)`` walks that graph from the root to the leaves in reverse topological order
+(newest op first, see ``backward``), so that every node has received the contributions of all its
+consumers before it passes its own gradient on. Two rules keep the ops simple:
 
 * ops may return gradients in the *broadcast* shape; the engine reduces them to each input's shape
   once, here, with ``unbroadcast``;
