@@ -9,7 +9,18 @@ array([ 6., 12.])
 The pictures live in ``tinygrad_edu.viz`` (import it explicitly; it needs the ``viz`` extra).
 """
 
-from . import activations, data, initializers, losses, models, nn, optim, preprocessing, train
+from . import (
+    activations,
+    data,
+    initializers,
+    losses,
+    models,
+    nn,
+    optim,
+    preprocessing,
+    serialization,
+    train,
+)
 from ._config import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import gradcheck, numerical_grad
 from .tensor import Tensor
@@ -29,6 +40,7 @@ __all__ = [
     "numerical_grad",
     "optim",
     "preprocessing",
+    "serialization",
     "train",
 ]
 __version__ = "0.1.0"

@@ -1,10 +1,10 @@
-"""Layers: ``Module`` (a container of parameters), ``Dense``, ``Sequential``, and their files.
+"""Layers: ``Module`` (a container of parameters), ``Dense`` and ``Sequential``.
 
 A ``Module`` finds its parameters by itself: every ``Tensor`` and every sub-``Module`` assigned as
 an attribute is registered, in the order of assignment, and ``parameters()`` /
 ``named_parameters()`` walk them (sub-modules' names are dotted: ``layers.0.weight``).
 ``model(x)`` calls ``model.forward(x)``. ``save``/``load`` write and read those named parameters
-as an ``.npz`` archive (never pickle).
+as an ``.npz`` archive (never pickle); the file side lives in ``tinygrad_edu.serialization``.
 
 >>> model = Sequential(Dense(2, 3, activation="tanh", seed=0), Dense(3, 1, seed=0))
 >>> model
@@ -20,11 +20,8 @@ Sequential(
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import os
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -34,6 +31,7 @@ from ._config import DEFAULT_DTYPE
 from .activations import Activation, get_activation
 from .autograd import Array, Function
 from .initializers import INITIALIZERS, Initializer, initialize
+from .serialization import check_state, load_arrays, save_arrays
 from .tensor import Tensor
 
 M = TypeVar("M", bound="Module")
@@ -214,25 +212,7 @@ class Module:
         have its parameter's shape and dtype; nothing is changed unless everything fits.
         """
         named = dict(self.named_parameters())
-        missing = [n for n in named if n not in state]
-        unexpected = [n for n in state if n not in named]
-        if missing or unexpected:
-            raise ValueError(
-                f"{source} does not fit {type(self).__name__}: missing {missing}, "
-                f"unexpected {unexpected}"
-            )
-        for name, p in named.items():
-            got = state[name]
-            if not isinstance(got, np.ndarray) or got.shape != p.shape or got.dtype != p.dtype:
-                what = (
-                    f"shape {got.shape}, dtype {got.dtype}"
-                    if isinstance(got, np.ndarray)
-                    else type(got).__name__
-                )
-                raise ValueError(
-                    f"{source}: parameter {name!r} has {what}, but the model's has "
-                    f"shape {p.shape}, dtype {p.dtype}"
-                )
+        check_state({n: p.data for n, p in named.items()}, state, source, type(self).__name__)
         for name, p in named.items():
             np.copyto(p.data, state[name])
         return self
@@ -240,54 +220,19 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``named_parameters()`` to ``path`` as an ``.npz`` archive (exactly that name).
 
-        The file is written next to its destination under a temporary name and then renamed over
-        it, so a save that fails part-way never leaves a broken or half-replaced file. Arrays are
-        stored bit for bit (float32 stays float32) and without pickle.
+        Atomic (a failed save keeps the old file), bit for bit and without pickle: see
+        ``serialization.save_arrays``.
         """
-        target = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(target))
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(f"save: no such folder {folder!r} for {target!r}")
-        mode = os.stat(target).st_mode if os.path.exists(target) else 0o644
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as archive:
-                for name, p in self.named_parameters():
-                    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, p.data, allow_pickle=False)
-            os.chmod(tmp, mode & 0o777)  # mkstemp makes it private (0600)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        save_arrays(((name, p.data) for name, p in self.named_parameters()), path)
 
     def load(self: M, path: str | os.PathLike[str]) -> M:
         """Fill this model's parameters, in place, from a file written by ``save``; returns it.
 
-        The file is read with ``allow_pickle=False``: anything that is not plain numeric arrays
-        (a pickled object array, say) is refused, never executed. Names, shapes and dtypes must
-        match the model exactly (see ``load_state_dict``); errors name the file and parameter.
+        The file is read without pickle (``serialization.load_arrays``); names, shapes and dtypes
+        must match the model exactly (see ``load_state_dict``); errors name the file and parameter.
         """
-        target = os.fspath(path)
-        if not os.path.isfile(target):
-            raise FileNotFoundError(f"load: no such file: {target!r}")
-        try:
-            archive = np.load(target, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as err:
-            raise ValueError(f"load: {target!r} is not a saved model: {err}") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"load: {target!r} holds a single array, not an .npz of parameters")
-        state: dict[str, Any] = {}
-        with archive:
-            for name in archive.files:
-                try:
-                    state[name] = archive[name]
-                except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-                    raise ValueError(
-                        f"load: {target!r}: parameter {name!r} cannot be read: {err}"
-                    ) from None
-        return self.load_state_dict(state, source=f"load: {target!r}")
+        state = load_arrays(path)
+        return self.load_state_dict(state, source=f"load: {os.fspath(path)!r}")
 
 
 # ------------------------------------------------------------------------------------ layers
