@@ -251,6 +251,17 @@ def test_png_and_pdf_need_no_cairo(tmp_path: Path) -> None:
 
 
 @needs_renderer
+def test_png_leaves_a_margin_so_no_border_is_cut_off(tmp_path: Path) -> None:
+    from PIL import Image
+
+    L, _ = hand_graph()
+    with Image.open(render_graph(L, tmp_path / "graph.png")) as image:
+        pixels = np.asarray(image.convert("L"))
+    frame = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    assert frame.min() > 250  # white all round: the outermost boxes are drawn whole
+
+
+@needs_renderer
 def test_a_one_node_picture_renders(tmp_path: Path) -> None:
     path = render_graph(Tensor(3.0), tmp_path / "one.svg")
     groups = [g.get("class") for g in ET.parse(path).getroot().iter(f"{SVG}g")]

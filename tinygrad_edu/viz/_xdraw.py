@@ -118,7 +118,9 @@ def draw_layout(
 ) -> bytes:
     """The layout drawn as ``fmt`` ("png", "pdf", ...) bytes; ``roles`` colour node texts."""
     x0, y0, x1, y1 = (float(v) for v in str(layout["bb"]).split(","))
-    width, height = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+    pad = 4.0  # points: lines on the bounding box are half outside it
+    x0, y0 = x0 - pad, y0 - pad
+    width, height = max(x1 - x0 + pad, 1.0), max(y1 - y0 + pad, 1.0)
     fig = new_figure(figsize=(width / 72, height / 72))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(x0, x0 + width)
