@@ -201,6 +201,14 @@ def test_mynn_starts_as_the_notebook_and_checks_its_input() -> None:
 
 
 # ------------------------------------------------------------------------- one-neuron models
+def test_models_re_exports_the_estimators_themselves() -> None:
+    # The estimators moved to their own module; the old import path must give the same objects.
+    from tinygrad_edu import estimators, models
+
+    for name in ("LogisticRegression", "LinearRegression", "make_optimizer", "OPTIMIZERS"):
+        assert getattr(models, name) is getattr(estimators, name), name
+
+
 def test_make_optimizer_by_name() -> None:
     kinds = [BatchGD, StochasticGD, MiniBatchGD, Momentum, Adam]
     for name, kind in zip(OPTIMIZERS, kinds, strict=True):

@@ -12,6 +12,7 @@ The pictures live in ``tinygrad_edu.viz`` (import it explicitly; it needs the ``
 from . import (
     activations,
     data,
+    estimators,
     initializers,
     losses,
     models,
@@ -30,6 +31,7 @@ __all__ = [
     "activations",
     "data",
     "enable_grad",
+    "estimators",
     "gradcheck",
     "initializers",
     "is_grad_enabled",
