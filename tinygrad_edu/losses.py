@@ -27,6 +27,7 @@ Tensor(2.5)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -123,9 +124,24 @@ def binary_cross_entropy(y_pred: Any, y_true: Any, eps: float = 1e-15) -> Tensor
     if not 0 < eps < 0.5:
         raise ValueError(f"binary_cross_entropy: eps must be in (0, 0.5), got {eps!r}")
     p, y = _targets("binary_cross_entropy", y_pred, y_true)
-    one = np.ones((), dtype=p.dtype)
-    hi = float(min(one - eps, np.nextafter(one, 0)))
-    return Tensor._binary(BinaryCrossEntropy(eps, hi), p, y)
+    return Tensor._binary(BinaryCrossEntropy(*_clip_bounds(p.dtype, eps)), p, y)
+
+
+@functools.cache
+def _clip_bounds(dtype: np.dtype[Any], eps: float) -> tuple[Array, Array, Array]:
+    """ε, 1 − ε and 1 as read-only 0-d arrays of ``dtype``.
+
+    Where 1 − ε rounds to 1 (float32), the upper bound is the largest number below 1 instead.
+    Cached, and arrays of the data's own dtype rather than Python floats: working the bound out
+    costs more than the rest of a small model's loss, and NumPy combines an array with a 0-d
+    array of its dtype faster than with a Python number (with the same result).
+    """
+    one = np.ones((), dtype=dtype)
+    hi = np.array(np.minimum(one - eps, np.nextafter(one, 0)), dtype=dtype)
+    bounds = np.array(eps, dtype=dtype), hi, one
+    for bound in bounds:
+        bound.flags.writeable = False
+    return bounds
 
 
 class BinaryCrossEntropy(Function):
@@ -139,16 +155,17 @@ class BinaryCrossEntropy(Function):
     (``tests/test_losses.py`` checks), just without seven nodes' worth of bookkeeping.
     """
 
-    __slots__ = ("hi", "inside", "lo", "log_p", "log_q", "p", "q", "y", "y_neg")
+    __slots__ = ("hi", "inside", "lo", "log_p", "log_q", "one", "p", "q", "y", "y_neg")
     formula = "∂L/∂p = −(y/p − (1−y)/(1−p))/n, 0 where clipped"
 
-    def __init__(self, lo: float, hi: float) -> None:
-        self.lo, self.hi = lo, hi
+    def __init__(self, lo: Array, hi: Array, one: Array) -> None:
+        self.lo, self.hi, self.one = lo, hi, one  # 0-d arrays of the predictions' dtype
 
     def forward(self, p: Array, y: Array) -> Array:
-        self.inside = (p >= self.lo) & (p <= self.hi)
-        self.p = p = np.clip(p, self.lo, self.hi)
-        self.q = q = 1 - p
+        clipped = np.minimum(np.maximum(p, self.lo), self.hi)  # np.clip without its wrapper
+        self.inside = clipped == p  # the clip changed nothing there (and NaN is not inside)
+        self.p = p = clipped
+        self.q = q = self.one - p
         self.y, self.y_neg = y, 1 - y
         self.log_p, self.log_q = np.log(p), np.log(q)
         terms = y * self.log_p + self.y_neg * self.log_q
