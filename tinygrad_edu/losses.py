@@ -195,7 +195,8 @@ class BCEWithLogits(Function):
     def forward(self, z: Array, y: Array) -> Array:
         self.z, self.y, self.n = z, y, z.size
         self.e = e = np.exp(-np.abs(z))
-        return np.asarray((np.maximum(z, 0) - z * y + np.log1p(e)).mean())
+        terms = np.maximum(z, 0) - z * y + np.log1p(e)
+        return np.asarray(add_reduce(terms, axis=None) / self.n)  # the mean, without its wrapper
 
     def backward(self, g: Array) -> Grads:
         z, e, scale = self.z, self.e, g / self.n
@@ -272,7 +273,8 @@ def _class_ids(labels: Array, classes: int) -> Array:
     elif flat.dtype.kind not in "iub":
         raise TypeError(f"cross_entropy: labels must be integer class ids, got {flat.dtype}")
     ids = flat.astype(np.intp)
-    if ids.size and (np.minimum.reduce(ids) < 0 or np.maximum.reduce(ids) >= classes):
+    # Read as unsigned, a negative id is huge: one maximum finds both kinds of bad label.
+    if ids.size and np.maximum.reduce(ids.view(np.uintp)) >= classes:
         i = int(np.argmax((ids < 0) | (ids >= classes)))
         raise ValueError(
             f"cross_entropy: label {flat[i].item()!r} at row {i} is not a class id in "

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Array, Function, Grads
+
+_ZEROS: dict[np.dtype[Any], Array] = {}
+
+
+def _zero(dtype: np.dtype[Any]) -> Array | int:
+    """0 for data of ``dtype``: a read-only 0-d float array for float data, which NumPy compares
+    with faster than with the Python number 0 (same result); else 0, with NumPy's own rules."""
+    zero = _ZEROS.get(dtype)
+    if zero is None:
+        if dtype.kind != "f":
+            return 0
+        zero = _ZEROS[dtype] = np.zeros((), dtype)
+        zero.flags.writeable = False
+    return zero
 
 
 class Sigmoid(Function):
@@ -52,8 +68,9 @@ class Relu(Function):
     formula = "relu′ = 1 if x > 0 else 0"
 
     def forward(self, x: Array) -> Array:
-        self.positive = x > 0
-        return np.maximum(x, 0)  # not x * mask: that gives −0.0 for negative x
+        zero = _zero(x.dtype)
+        self.positive = x > zero
+        return np.maximum(x, zero)  # not x * mask: that gives −0.0 for negative x
 
     def backward(self, g: Array) -> Grads:
         return (g * self.positive,)
