@@ -220,7 +220,7 @@ def binary_cross_entropy_with_logits(y_pred: Any, y_true: Any) -> Tensor:
     Tensor(5000.)
     """
     z, y = _targets("binary_cross_entropy_with_logits", y_pred, y_true)
-    return Tensor._from_op(BCEWithLogits(), z, y)
+    return Tensor._binary(BCEWithLogits(), z, y)
 
 
 class CrossEntropy(Function):
@@ -312,4 +312,4 @@ def cross_entropy(y_pred: Any, y_true: Any) -> Tensor:
             f"cross_entropy: y_pred has shape {z.shape} but y_true has shape {y.shape}; "
             f"y_true must be class ids of shape ({n},) or probabilities of shape {z.shape}"
         )
-    return Tensor._from_op(CrossEntropy(), z, y)
+    return Tensor._binary(CrossEntropy(), z, y)
