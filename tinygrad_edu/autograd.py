@@ -181,7 +181,7 @@ def _accumulate(node: Node, g: Array, owned: bool = False) -> None:
     data = node.data
     assert g.shape == data.shape, f"engine: gradient {g.shape} for data {data.shape}"
     if node.grad is None:
-        if owned and g.base is None and g.flags.writeable and g.dtype == data.dtype:
+        if owned and g.base is None and g.dtype == data.dtype and g.flags.writeable:
             node.grad = g
         else:
             node.grad = np.array(g, dtype=data.dtype)  # a copy, and an ndarray even for 0-d
