@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import Shape, broadcastable_pairs
-from tinygrad_edu import Tensor, autograd, enable_grad, is_grad_enabled, no_grad
+from tinygrad_edu import Tensor, autograd, enable_grad, gradcheck, is_grad_enabled, no_grad
 from tinygrad_edu.autograd import Array, Function, Grads, unbroadcast
 
 
@@ -295,3 +295,65 @@ def test_a_gradient_an_op_still_holds_is_copied() -> None:
     out.backward(np.ones(2))  # accumulates in place into x.grad: the op's k must not change
     np.testing.assert_array_equal(op.k, [3.0, 4.0])
     np.testing.assert_array_equal(x.grad, [6.0, 8.0])
+
+
+# ------------------------------------------------------- random graphs: order and accumulation
+_STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "sub", "mul", "tanh", "sigmoid"]),
+        st.integers(0, 99),
+        st.integers(0, 99),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+def _program(steps: list[tuple[str, int, int]]) -> Any:
+    """A function of three tensors that runs ``steps``; each step reads two earlier values
+    (picked modulo how many there are), so values get reused: diamonds, long and short paths
+    to the same node, values nobody uses. The result sums the last value and the first one."""
+
+    def fn(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
+        values = [a, b, c]
+        for op, i, j in steps:
+            x, y = values[i % len(values)], values[j % len(values)]
+            if op == "add":
+                values.append(x + y)
+            elif op == "sub":
+                values.append(x - y)
+            elif op == "mul":
+                values.append(x * y)
+            else:
+                values.append(getattr(x, op)())
+        return values[-1].sum() + values[3].sum()
+
+    return fn
+
+
+@settings(max_examples=80, deadline=None)
+@given(steps=_STEPS, data=st.data())
+def test_random_graphs_get_the_gradients_of_central_differences(
+    steps: list[tuple[str, int, int]], data: Any
+) -> None:
+    inputs = [data.draw(hnp.arrays(np.float64, (3,), elements=st.floats(-1.5, 1.5))) for _ in "abc"]
+    assert gradcheck(_program(steps), *inputs, atol=1e-6, rtol=1e-5)
+
+
+@settings(max_examples=80, deadline=None)
+@given(steps=_STEPS)
+def test_backward_visits_each_node_once_after_all_its_consumers(
+    steps: list[tuple[str, int, int]],
+) -> None:
+    # Gradients alone cannot show the order: backward is linear, so a node run too early and
+    # again later would still add up right. The hook sees every step.
+    leaves = [Tensor(np.linspace(-1, 1, 3) * k, requires_grad=True) for k in (1, 2, 3)]
+    loss = _program(steps)(*leaves)
+    ran: list[Any] = []
+    autograd.backward(loss, np.ones(()), lambda node, g, grads: ran.append(node))
+    assert len(ran) == len({id(node) for node in ran})  # once each
+    position = {id(node): k for k, node in enumerate(ran)}
+    for node in ran:  # every consumer of an interior node ran before it
+        for parent in node.grad_fn.inputs:
+            if id(parent) in position:
+                assert position[id(parent)] > position[id(node)]
