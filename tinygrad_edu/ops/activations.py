@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from ..autograd import Array, Function, Grads
 
-_ZEROS: dict[np.dtype[Any], Array] = {}
 
-
+@functools.cache
 def _zero(dtype: np.dtype[Any]) -> Array | int:
     """0 for data of ``dtype``: a read-only 0-d float array for float data, which NumPy compares
     with faster than with the Python number 0 (same result); else 0, with NumPy's own rules."""
-    zero = _ZEROS.get(dtype)
-    if zero is None:
-        if dtype.kind != "f":
-            return 0
-        zero = _ZEROS[dtype] = np.zeros((), dtype)
-        zero.flags.writeable = False
+    if dtype.kind != "f":
+        return 0
+    zero = np.zeros((), dtype)
+    zero.flags.writeable = False
     return zero
 
 
