@@ -22,6 +22,7 @@ the output tensor does; drop the loss and the whole graph is garbage.
 from __future__ import annotations
 
 import itertools
+import sysconfig
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 from sys import getrefcount
@@ -204,4 +205,5 @@ def _sole_reference_count() -> int:
     return _references(g)
 
 
-_SOLE = _sole_reference_count()
+# Free-threaded Pythons count references per thread, so the count proves nothing there: copy.
+_SOLE = -1 if sysconfig.get_config_var("Py_GIL_DISABLED") else _sole_reference_count()
