@@ -18,10 +18,10 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests import strategies as S
 from tinygrad_edu import Tensor, gradcheck, losses
 from tinygrad_edu import activations as A
 from tinygrad_edu.gradcheck import analytic_grad
+from tinygrad_edu.testing import strategies as S
 
 Arrays = list[np.ndarray]
 
@@ -65,7 +65,7 @@ def _one(make: Callable[[S.Shape], st.SearchStrategy[np.ndarray]]) -> st.SearchS
 @st.composite
 def _with_axis(draw: st.DrawFn) -> Arrays:
     shape = draw(S.shapes(min_dims=1))
-    return [draw(S.values(shape)), np.array(draw(st.integers(-len(shape), len(shape) - 1)))]
+    return [draw(S.arrays(shape)), np.array(draw(st.integers(-len(shape), len(shape) - 1)))]
 
 
 @st.composite
@@ -83,8 +83,8 @@ def _loss_shapes(draw: st.DrawFn) -> tuple[S.Shape, S.Shape]:
 def _regression(draw: st.DrawFn, gap: float) -> Arrays:
     """y_true, and y_pred at least ``gap`` away from it (mae's kink is at y_pred = y_true)."""
     pred_shape, true_shape = draw(_loss_shapes())
-    y_true = draw(S.values(true_shape))
-    offset = draw(S.away_from_zero(pred_shape, gap) if gap else S.values(pred_shape))
+    y_true = draw(S.arrays(true_shape))
+    offset = draw(S.away_from_zero(pred_shape, gap) if gap else S.arrays(pred_shape))
     return [y_true.reshape(pred_shape) + offset, y_true]
 
 
@@ -93,42 +93,44 @@ def _labels01(draw: st.DrawFn, shape: S.Shape) -> np.ndarray:
     """Hard 0/1 labels or soft labels in [0, 1]."""
     if draw(st.booleans()):
         return draw(hnp.arrays(np.float64, shape, elements=st.sampled_from([0.0, 1.0])))
-    return draw(S.values(shape, 0.0, 1.0))
+    return draw(S.arrays(shape, 0.0, 1.0))
 
 
 @st.composite
 def _probabilities(draw: st.DrawFn) -> Arrays:
+    """Predictions and soft labels inside (0, 1): a difference step must stay in [0, 1], where
+    the log loss is defined (outside it refuses, as PyTorch's does)."""
     pred_shape, true_shape = draw(_loss_shapes())
-    return [draw(S.values(pred_shape, 0.05, 0.95)), draw(_labels01(true_shape))]
+    return [draw(S.arrays(pred_shape, 0.05, 0.95)), draw(S.arrays(true_shape, 0.01, 0.99))]
 
 
 @st.composite
 def _logits(draw: st.DrawFn) -> Arrays:
     pred_shape, true_shape = draw(_loss_shapes())
-    return [draw(S.values(pred_shape)), draw(_labels01(true_shape))]
+    return [draw(S.arrays(pred_shape)), draw(_labels01(true_shape))]
 
 
 @st.composite
 def _class_ids(draw: st.DrawFn) -> Arrays:
     n, c = draw(st.integers(1, 5)), draw(st.integers(2, 4))
     ids = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)))
-    return [draw(S.values((n, c))), ids]
+    return [draw(S.arrays((n, c))), ids]
 
 
 @st.composite
 def _class_probabilities(draw: st.DrawFn) -> Arrays:
     """Rows of probabilities, or of any non-negative weights (PyTorch allows both)."""
     n, c = draw(st.integers(1, 5)), draw(st.integers(2, 4))
-    weights = draw(S.values((n, c), 0.1, 1.0))
+    weights = draw(S.arrays((n, c), 0.1, 1.0))
     if draw(st.booleans()):
         weights = weights / weights.sum(axis=1, keepdims=True)
-    return [draw(S.values((n, c))), weights]
+    return [draw(S.arrays((n, c))), weights]
 
 
 # ------------------------------------------------------------------------------------ rows
 ACTIVATION_ROWS: list[FnRow] = [
-    FnRow("sigmoid", _one(S.values), A.sigmoid, np_sigmoid, lambda x: _F().sigmoid(x)),
-    FnRow("tanh", _one(S.values), A.tanh, lambda x: np.tanh(x), lambda x: _F().tanh(x)),
+    FnRow("sigmoid", _one(S.arrays), A.sigmoid, np_sigmoid, lambda x: _F().sigmoid(x)),
+    FnRow("tanh", _one(S.arrays), A.tanh, lambda x: np.tanh(x), lambda x: _F().tanh(x)),
     FnRow(
         "relu", _one(S.away_from_zero), A.relu, lambda x: np.maximum(x, 0), lambda x: _F().relu(x)
     ),
@@ -146,7 +148,7 @@ ACTIVATION_ROWS: list[FnRow] = [
         lambda x: np.where(x > 0, x, 0.1 * x),
         lambda x: _F().leaky_relu(x, 0.1),
     ),
-    FnRow("linear", _one(S.values), A.linear, lambda x: x, lambda x: x * 1),
+    FnRow("linear", _one(S.arrays), A.linear, lambda x: x, lambda x: x * 1),
     FnRow(
         "softmax",
         _with_axis(),

@@ -1,8 +1,10 @@
-"""One table of ops, reused by the forward, gradient, dtype and PyTorch tests.
+"""One table of ops, reused by every forward, gradient, second-order, tangent and PyTorch test.
 
 Each row names the primitive ``Function`` classes it exercises, a strategy drawing input arrays and
 parameters, the expression on tinygrad_edu tensors and the same expression on torch tensors. A
-primitive with no row fails ``test_every_primitive_has_a_row``.
+primitive with no row fails ``test_every_primitive_has_a_row``; every row runs through
+``test_op_table.py`` (first order, float32, PyTorch), ``test_higher_order.py`` (second order,
+tangents, double backward and ``torch.func``) and ``test_versions.py`` (in-place changes).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from tests import strategies as S
+import tinygrad_edu as tge
 from tinygrad_edu import ops
+from tinygrad_edu.testing import strategies as S
 
 Case = tuple[list[np.ndarray], dict[str, Any]]
 
@@ -40,29 +43,37 @@ def _unary(draw: st.DrawFn, make: Callable[[S.Shape], st.SearchStrategy[np.ndarr
 @st.composite
 def _binary(
     draw: st.DrawFn,
-    left: Callable[[S.Shape], st.SearchStrategy[np.ndarray]] = S.values,
-    right: Callable[[S.Shape], st.SearchStrategy[np.ndarray]] = S.values,
+    left: Callable[[S.Shape], st.SearchStrategy[np.ndarray]] = S.arrays,
+    right: Callable[[S.Shape], st.SearchStrategy[np.ndarray]] = S.arrays,
 ) -> Case:
-    a_shape, b_shape = draw(S.broadcastable_pairs())
+    a_shape, b_shape = draw(S.broadcastable_shapes())
     return [draw(left(a_shape)), draw(right(b_shape))], {}
 
 
 @st.composite
 def _matmul(draw: st.DrawFn) -> Case:
-    a_shape, b_shape = draw(S.matmul_pairs())
-    return [draw(S.values(a_shape)), draw(S.values(b_shape))], {}
+    a_shape, b_shape = draw(S.matmul_shapes())
+    return [draw(S.arrays(a_shape)), draw(S.arrays(b_shape))], {}
 
 
 @st.composite
 def _reduce(draw: st.DrawFn, make: Callable[[S.Shape], st.SearchStrategy[np.ndarray]]) -> Case:
     shape = draw(S.shapes())
-    return [draw(make(shape))], {"axis": draw(S.axis_for(shape)), "keepdims": draw(st.booleans())}
+    return [draw(make(shape))], {"axis": draw(S.axes(shape)), "keepdims": draw(st.booleans())}
+
+
+@st.composite
+def _spread_reduce(draw: st.DrawFn) -> Case:
+    """Values for var/std: at least two per reduced slice, spread apart (std′ has a pole at 0)."""
+    shape = draw(S.shapes(min_dims=1, min_side=2))
+    axis = draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+    return [draw(S.distinct(shape))], {"axis": axis, "keepdims": draw(st.booleans())}
 
 
 @st.composite
 def _along_axis(draw: st.DrawFn) -> Case:
     shape = draw(S.shapes(min_dims=1))
-    return [draw(S.values(shape))], {"axis": draw(st.integers(-len(shape), len(shape) - 1))}
+    return [draw(S.arrays(shape))], {"axis": draw(st.integers(-len(shape), len(shape) - 1))}
 
 
 @st.composite
@@ -70,50 +81,112 @@ def _reshape(draw: st.DrawFn) -> Case:
     shape = draw(S.shapes())
     size = int(np.prod(shape, dtype=int))
     target = draw(st.sampled_from([(size,), (-1, 1), (1, size), tuple(reversed(shape))]))
-    return [draw(S.values(shape))], {"shape": target}
+    return [draw(S.arrays(shape))], {"shape": target}
 
 
 @st.composite
 def _transpose(draw: st.DrawFn) -> Case:
     shape = draw(S.shapes(min_dims=1))
     axes = tuple(draw(st.permutations(range(len(shape)))))
-    return [draw(S.values(shape))], {"axes": axes}
+    return [draw(S.arrays(shape))], {"axes": axes}
+
+
+@st.composite
+def _broadcast(draw: st.DrawFn) -> Case:
+    small, big = draw(S.broadcastable_shapes())
+    target = np.broadcast_shapes(small, big)
+    return [draw(S.arrays(small))], {"shape": target}
+
+
+@st.composite
+def _an_index(draw: st.DrawFn, shape: S.Shape) -> Any:
+    kind = draw(st.sampled_from(["int", "slice", "array", "tuple"]))
+    n = shape[0]
+    if kind == "int":
+        return draw(st.integers(-n, n - 1))
+    if kind == "slice":
+        return slice(draw(st.integers(0, n - 1)), None, draw(st.sampled_from([1, 2])))
+    if kind == "array":  # repeats allowed: each pick must add to the gradient
+        return np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=6)))
+    return (slice(None), 0) if len(shape) > 1 else (Ellipsis,)
 
 
 @st.composite
 def _index(draw: st.DrawFn) -> Case:
     shape = draw(S.shapes(min_dims=1))
-    x = draw(S.values(shape))
-    kind = draw(st.sampled_from(["int", "slice", "array", "tuple"]))
-    n = shape[0]
-    if kind == "int":
-        index: Any = draw(st.integers(-n, n - 1))
-    elif kind == "slice":
-        index = slice(draw(st.integers(0, n - 1)), None, draw(st.sampled_from([1, 2])))
-    elif kind == "array":  # repeats allowed: each pick must add to the gradient
-        index = np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=6)))
-    else:
-        index = (slice(None), 0) if len(shape) > 1 else (Ellipsis,)
-    return [x], {"index": index}
+    return [draw(S.arrays(shape))], {"index": draw(_an_index(shape))}
+
+
+@st.composite
+def _scatter(draw: st.DrawFn) -> Case:
+    """An index into ``shape`` and values of the indexed shape to scatter there."""
+    shape = draw(S.shapes(min_dims=1))
+    index = draw(_an_index(shape))
+    picked = np.zeros(shape)[index].shape
+    return [draw(S.arrays(picked))], {"index": index, "shape": shape}
+
+
+@st.composite
+def _where(draw: st.DrawFn) -> Case:
+    c_shape, a_shape, b_shape = draw(S.broadcastable_shapes(num_shapes=3))
+    cond = draw(S.arrays(c_shape)) > 0
+    return [draw(S.arrays(a_shape)), draw(S.arrays(b_shape))], {"cond": cond}
+
+
+@st.composite
+def _untied(draw: st.DrawFn) -> Case:
+    """Two broadcastable arrays with every element distinct (maximum has a kink at ties)."""
+    a_shape, b_shape = draw(S.broadcastable_shapes())
+    na = int(np.prod(a_shape, dtype=int))
+    values = draw(S.distinct((na + int(np.prod(b_shape, dtype=int)),)))
+    return [values[:na].reshape(a_shape), values[na:].reshape(b_shape)], {}
+
+
+@st.composite
+def _joined(draw: st.DrawFn, same_shape: bool) -> Case:
+    """2–3 arrays to join along an axis (same shape for stack, any length along it for cat)."""
+    base = draw(S.shapes(min_dims=1))
+    count = draw(st.integers(2, 3))
+    axis = draw(st.integers(-len(base), len(base) - 1))
+    shapes = []
+    for _ in range(count):
+        shape = list(base)
+        if not same_shape:
+            shape[axis] = draw(st.integers(1, 3))
+        shapes.append(tuple(shape))
+    if same_shape:
+        axis = draw(st.integers(-len(base) - 1, len(base)))
+    return [draw(S.arrays(s)) for s in shapes], {"axis": axis}
 
 
 def _clip_safe(shape: S.Shape) -> st.SearchStrategy[np.ndarray]:
     """Values at least 0.05 from the clip bounds ±0.5, where clip's derivative jumps."""
-    return S.values(shape, -2.0, 2.0).filter(lambda x: bool(np.all(np.abs(np.abs(x) - 0.5) > 0.05)))
+    return S.arrays(shape, -2.0, 2.0, away_from=(-0.5, 0.5), gap=0.05)
 
 
 def _torch_reduce(name: str) -> Callable[..., Any]:
     def run(x: Any, axis: Any, keepdims: bool) -> Any:
-        import torch
-
+        torch = _t()
         if axis is None:
             axis = tuple(range(x.ndim))
         if name == "max":
             return torch.amax(x, dim=axis, keepdim=keepdims) if x.ndim else x
+        if name in ("var", "std"):
+            f = torch.var if name == "var" else torch.std
+            return f(x, dim=axis, keepdim=keepdims, correction=0)
         reduce = torch.sum if name == "sum" else torch.mean
         return reduce(x, dim=axis, keepdim=keepdims) if x.ndim else x * 1
 
     return run
+
+
+def _torch_scatter(g: Any, index: Any, shape: Any) -> Any:
+    torch = _t()
+    out = torch.zeros(shape, dtype=g.dtype)
+    if isinstance(index, np.ndarray):
+        return out.index_put((torch.as_tensor(index),), g, accumulate=True)
+    out[index] = g
+    return out
 
 
 def _t() -> Any:
@@ -127,11 +200,7 @@ ROWS: list[OpRow] = [
     OpRow("sub", (ops.Sub,), _binary(), lambda a, b: a - b, lambda a, b: a - b),
     OpRow("mul", (ops.Mul,), _binary(), lambda a, b: a * b, lambda a, b: a * b),
     OpRow(
-        "div",
-        (ops.Div,),
-        _binary(right=S.away_from_zero),
-        lambda a, b: a / b,
-        lambda a, b: a / b,
+        "div", (ops.Div,), _binary(right=S.away_from_zero), lambda a, b: a / b, lambda a, b: a / b
     ),
     OpRow(
         "scalar_ops",
@@ -140,22 +209,38 @@ ROWS: list[OpRow] = [
         lambda a: (2.0 - a) * 3.0 / (a + 1.0) - 1.5 / a,
         lambda a: (2.0 - a) * 3.0 / (a + 1.0) - 1.5 / a,
     ),
-    OpRow("neg", (ops.Neg,), _unary(S.values), lambda a: -a, lambda a: -a),
+    OpRow("neg", (ops.Neg,), _unary(S.arrays), lambda a: -a, lambda a: -a),
     OpRow("pow_scalar", (ops.Pow,), _unary(S.positive), lambda a: a**2.5, lambda a: a**2.5),
-    OpRow("pow_int_negative_base", (ops.Pow,), _unary(S.values), lambda a: a**3, lambda a: a**3),
-    OpRow(
+    OpRow("pow_int_negative_base", (ops.Pow,), _unary(S.arrays), lambda a: a**3, lambda a: a**3),
+    OpRow(  # exponents away from 0, where PyTorch's pow backward stops depending on them
         "pow_tensor",
         (ops.Pow,),
-        _binary(S.positive, S.values),
+        _binary(S.positive, lambda shape: S.arrays(shape, away_from=(0.0,))),
         lambda a, b: a**b,
         lambda a, b: a**b,
     ),
-    OpRow("rpow", (ops.Pow,), _unary(S.values), lambda a: 2.0**a, lambda a: 2.0**a),
+    OpRow("rpow", (ops.Pow,), _unary(S.arrays), lambda a: 2.0**a, lambda a: 2.0**a),
     OpRow("matmul", (ops.MatMul,), _matmul(), lambda a, b: a @ b, lambda a, b: a @ b),
-    OpRow("exp", (ops.Exp,), _unary(S.values), lambda a: a.exp(), lambda a: a.exp()),
+    OpRow(
+        "maximum",
+        (ops.Maximum,),
+        _untied(),
+        lambda a, b: tge.maximum(a, b),
+        lambda a, b: _t().maximum(a, b),
+    ),
+    OpRow(
+        "minimum",
+        (ops.Minimum,),
+        _untied(),
+        lambda a, b: tge.minimum(a, b),
+        lambda a, b: _t().minimum(a, b),
+    ),
+    OpRow("exp", (ops.Exp,), _unary(S.arrays), lambda a: a.exp(), lambda a: a.exp()),
     OpRow("log", (ops.Log,), _unary(S.positive), lambda a: a.log(), lambda a: a.log()),
     OpRow("sqrt", (ops.Sqrt,), _unary(S.positive), lambda a: a.sqrt(), lambda a: a.sqrt()),
     OpRow("abs", (ops.Abs,), _unary(S.away_from_zero), lambda a: a.abs(), lambda a: a.abs()),
+    OpRow("sin", (ops.Sin,), _unary(S.arrays), lambda a: a.sin(), lambda a: a.sin()),
+    OpRow("cos", (ops.Cos,), _unary(S.arrays), lambda a: a.cos(), lambda a: a.cos()),
     OpRow(
         "clip",
         (ops.Clip,),
@@ -164,9 +249,9 @@ ROWS: list[OpRow] = [
         lambda a: a.clamp(-0.5, 0.5),
     ),
     OpRow(
-        "sigmoid", (ops.Sigmoid,), _unary(S.values), lambda a: a.sigmoid(), lambda a: a.sigmoid()
+        "sigmoid", (ops.Sigmoid,), _unary(S.arrays), lambda a: a.sigmoid(), lambda a: a.sigmoid()
     ),
-    OpRow("tanh", (ops.Tanh,), _unary(S.values), lambda a: a.tanh(), lambda a: a.tanh()),
+    OpRow("tanh", (ops.Tanh,), _unary(S.arrays), lambda a: a.tanh(), lambda a: a.tanh()),
     OpRow("relu", (ops.Relu,), _unary(S.away_from_zero), lambda a: a.relu(), lambda a: a.relu()),
     OpRow(
         "leaky_relu",
@@ -192,14 +277,14 @@ ROWS: list[OpRow] = [
     OpRow(
         "sum",
         (ops.Sum,),
-        _reduce(S.values),
+        _reduce(S.arrays),
         lambda a, axis, keepdims: a.sum(axis, keepdims),
         _torch_reduce("sum"),
     ),
     OpRow(
         "mean",
         (ops.Mean,),
-        _reduce(S.values),
+        _reduce(S.arrays),
         lambda a, axis, keepdims: a.mean(axis, keepdims),
         _torch_reduce("mean"),
     ),
@@ -209,6 +294,20 @@ ROWS: list[OpRow] = [
         _reduce(S.distinct),
         lambda a, axis, keepdims: a.max(axis, keepdims),
         _torch_reduce("max"),
+    ),
+    OpRow(
+        "var",
+        (ops.Var,),
+        _spread_reduce(),
+        lambda a, axis, keepdims: a.var(axis, keepdims),
+        _torch_reduce("var"),
+    ),
+    OpRow(
+        "std",
+        (ops.Var, ops.Sqrt),
+        _spread_reduce(),
+        lambda a, axis, keepdims: a.std(axis, keepdims),
+        _torch_reduce("std"),
     ),
     OpRow(
         "reshape",
@@ -225,10 +324,45 @@ ROWS: list[OpRow] = [
         lambda a, axes: a.permute(axes),
     ),
     OpRow(
+        "broadcast_to",
+        (ops.BroadcastTo,),
+        _broadcast(),
+        lambda a, shape: a.broadcast_to(shape),
+        lambda a, shape: a.broadcast_to(shape),
+    ),
+    OpRow(
         "index",
         (ops.Index,),
         _index(),
         lambda a, index: a[index],
         lambda a, index: a[_t().as_tensor(index) if isinstance(index, np.ndarray) else index],
+    ),
+    OpRow(
+        "scatter",
+        (ops.Scatter,),
+        _scatter(),
+        lambda g, index, shape: g._scatter(index, shape),
+        _torch_scatter,
+    ),
+    OpRow(
+        "where",
+        (ops.Where,),
+        _where(),
+        lambda a, b, cond: tge.where(cond, a, b),
+        lambda a, b, cond: _t().where(_t().as_tensor(cond), a, b),
+    ),
+    OpRow(
+        "cat",
+        (ops.Cat,),
+        _joined(same_shape=False),
+        lambda *xs, axis: tge.cat(list(xs), axis),
+        lambda *xs, axis: _t().cat(list(xs), axis),
+    ),
+    OpRow(
+        "stack",
+        (ops.Stack,),
+        _joined(same_shape=True),
+        lambda *xs, axis: tge.stack(list(xs), axis),
+        lambda *xs, axis: _t().stack(list(xs), axis),
     ),
 ]

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests import strategies as S
 from tests.function_table import (
     ACTIVATION_ROWS,
     FnRow,
@@ -21,6 +20,7 @@ from tests.function_table import (
 )
 from tinygrad_edu import Tensor
 from tinygrad_edu import activations as A
+from tinygrad_edu.testing import strategies as S
 
 EXAMPLES = settings(max_examples=30, deadline=None)
 

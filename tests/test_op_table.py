@@ -17,15 +17,27 @@ from tinygrad_edu.gradcheck import analytic_grad
 EXAMPLES = settings(max_examples=30, deadline=None)
 
 
+PRIMITIVES = {
+    cls
+    for _, cls in inspect.getmembers(ops, inspect.isclass)
+    if issubclass(cls, Function) and cls not in (Function, ops.Primitive)
+}
+
+
 def test_every_primitive_has_a_row() -> None:
-    primitives = {
-        cls
-        for _, cls in inspect.getmembers(ops, inspect.isclass)
-        if issubclass(cls, Function) and cls is not Function
-    }
     covered = {cls for row in ROWS for cls in row.covers}
-    missing = sorted(cls.__name__ for cls in primitives - covered)
+    missing = sorted(cls.__name__ for cls in PRIMITIVES - covered)
     assert not missing, f"ops without a row in tests/op_table.py: {missing}"
+
+
+@pytest.mark.parametrize(
+    "cls", sorted(PRIMITIVES, key=lambda c: c.__name__), ids=lambda c: c.__name__
+)
+def test_every_primitive_has_a_tangent_rule_and_a_differentiable_backward(cls: type) -> None:
+    assert "jvp" in vars(cls), f"{cls.__name__} has no jvp (forward-mode) rule"
+    assert cls.differentiable_backward, f"{cls.__name__}.backward cannot run on Tensors"
+    doc = cls.__doc__ or ""
+    assert "∂" in doc, f"{cls.__name__}'s docstring does not state its derivative"
 
 
 @pytest.mark.parametrize("row", ROWS, ids=repr)

@@ -6,13 +6,16 @@
 >>> loss.backward(); layer.weight.grad.ravel()      # ∂(x·w)²/∂w = 2(x·w)·x = 6·[1, 2]
 array([ 6., 12.])
 
-The pictures live in ``tinygrad_edu.viz`` (import it explicitly; it needs the ``viz`` extra).
+The pictures live in ``tinygrad_edu.viz`` (import it explicitly; it needs the ``viz`` extra), and
+the hypothesis strategies for testing your own ops in ``tinygrad_edu.testing`` (the ``testing``
+extra).
 """
 
 from . import (
     activations,
     data,
     estimators,
+    func,
     initializers,
     losses,
     models,
@@ -22,20 +25,39 @@ from . import (
     serialization,
     train,
 )
-from ._config import enable_grad, is_grad_enabled, no_grad
-from .gradcheck import gradcheck, numerical_grad
+from ._config import (
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .autograd import Function
+from .derivatives import grad
+from .functions import cat, maximum, minimum, stack, where
+from .gradcheck import gradcheck, gradgradcheck, numerical_grad
 from .tensor import Tensor
 
 __all__ = [
+    "Function",
     "Tensor",
     "activations",
+    "cat",
     "data",
+    "detect_anomaly",
     "enable_grad",
     "estimators",
+    "func",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
     "initializers",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "losses",
+    "maximum",
+    "minimum",
     "models",
     "nn",
     "no_grad",
@@ -43,6 +65,9 @@ __all__ = [
     "optim",
     "preprocessing",
     "serialization",
+    "set_grad_enabled",
+    "stack",
     "train",
+    "where",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

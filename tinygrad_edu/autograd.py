@@ -1,4 +1,4 @@
-"""The engine: the ``Function`` base class, ``unbroadcast`` and backprop.
+"""The engine: the ``Function`` base class, ``unbroadcast`` and the backward walk.
 
 Every operation on tensors is a ``Function``: ``forward`` maps input arrays to an output array and
 keeps what the derivative will need; ``backward`` maps the gradient of the output (the *upstream*
@@ -6,42 +6,51 @@ gradient ``g = ∂L/∂out``) to one gradient per input (``∂L/∂xᵢ = g · �
 operation produces remembers the Function as its ``grad_fn``, and the Function remembers its input
 tensors, so the tensors and Functions together form the computation graph.
 
-``backward(root)`` walks that graph from the root to the leaves in reverse topological order
-(newest op first, see ``backward``), so that every node has received the contributions of all its
-consumers before it passes its own gradient on. Two rules keep the ops simple:
+``run_backward`` walks that graph from the roots to the leaves, newest op first, so that every
+node has received the contributions of all its consumers before it passes its own gradient on.
+Two rules keep the ops simple:
 
 * ops may return gradients in the *broadcast* shape; the engine reduces them to each input's shape
   once, here, with ``unbroadcast``;
 * when a tensor feeds several consumers (a "diamond"), their contributions are **added**.
 
+**Values an op saves.** ``forward`` puts the values its backward differentiates *through* — some of
+its inputs, or its output — in ``self.saved``; the engine passes them to ``backward(g, saved)``.
+Everything else an op keeps (a mask, a shape) is a constant of its derivative. That split is what
+makes a derivative differentiable: with ``create_graph=True`` the walk hands ``backward`` Tensors
+instead of arrays — ``g``, and the input or output Tensor each saved array belongs to — so the
+same rule, written once with operators, records its own graph. First order stays on arrays.
+
 The graph is not freed by ``backward``: calling it again works like PyTorch's
-``retain_graph=True`` and accumulates into ``.grad`` once more. The graph lives exactly as long as
-the output tensor does; drop the loss and the whole graph is garbage.
+``retain_graph=True`` and accumulates into ``.grad`` once more.
 """
 
 from __future__ import annotations
 
-import itertools
 import sysconfig
 from collections.abc import Callable, Sequence
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from sys import getrefcount
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[Any]
-Grads = tuple["Array | None", ...]
+from ._config import enable_grad, fast, modes
+from .guards import changes, check_backward, check_versions, checked_backward, next_seq
+from .guards import saved_tensors as saved_tensors
 
+Array = NDArray[Any]
+Grads = tuple[Any, ...]
+#: The values an op saved for its backward: arrays, or their Tensors under ``create_graph``.
+Saved = tuple[Any, ...]
+__all__ = ["Array", "Function", "Grads", "Saved", "next_seq", "run_backward", "unbroadcast"]
 
 #: ``np.add.reduce``, the C sum behind ``ndarray.sum`` and ``np.mean``, without their Python
 #: wrappers (about 1 µs per call on small arrays); typed loosely for its keepdims overloads.
 add_reduce: Callable[..., Array] = np.add.reduce
 
-
-#: The next ``Function.seq``: a counter shared by every graph, so newer ops have larger numbers.
-next_seq: Callable[[], int] = itertools.count().__next__
+_PACKAGE = __name__.rsplit(".", 1)[0] + "."
 
 
 class Node(Protocol):
@@ -49,22 +58,36 @@ class Node(Protocol):
 
     data: Array
     grad: Array | None
+    _grad_tensor: Any
     requires_grad: bool
     grad_fn: Function | None
-    retains_grad: bool
+    _hooks: Any
 
 
 class Function:
-    """One differentiable operation: ``forward`` and ``backward`` side by side.
+    """One differentiable operation: ``forward`` and ``backward`` (and ``jvp``) side by side.
 
-    Subclasses set ``formula`` to their local derivative rule (shown in graph pictures) and write
-    the math in their docstring. ``backward`` returns one gradient per input, in input order;
-    ``None`` for an input that needs none (``self.needs_grad[i]`` is False), which lets an op skip
-    work such as the gradient of a matmul with respect to the data.
+    * ``forward(*arrays) -> array`` computes the output and sets ``self.saved`` to the inputs
+      and/or the output its backward needs (the default ``()`` saves nothing).
+    * ``backward(g, saved) -> (∂L/∂x₁, ∂L/∂x₂, ...)``: one gradient per input, in input order, or
+      ``None`` where ``self.needs_grad[i]`` is False. A user's op may leave ``saved`` out of its
+      signature (``backward(self, g)``) and keep what it needs on ``self``.
+    * ``jvp(*tangents, *saved) -> tangent of the output``: the forward-mode rule, for ``func.jvp``.
+
+    ``formula`` is the local rule shown in graph pictures; the docstring holds the math. A user's op
+    is recorded with ``MyOp.apply(*inputs, **params)``; its backward is checked (count, shapes and
+    dtypes of the gradients). Set ``differentiable_backward = True`` only if backward uses nothing
+    but operators and ``ops.dual`` functions on ``g`` and the saved values, or define
+    ``composite(*input_tensors)`` (the same function in built-in ops): then it can be
+    differentiated again.
     """
 
     __slots__ = ("__weakref__", "inputs", "needs_grad", "seq", "tags")
     formula: ClassVar[str] = ""
+    #: What ``backward`` differentiates through (inputs or the output), set by ``forward``.
+    saved: tuple[Any, ...] = ()
+    #: True when ``backward`` also runs on Tensors (built with operators and ``ops.dual`` only).
+    differentiable_backward: ClassVar[bool] = False
 
     inputs: tuple[Node, ...]
     needs_grad: tuple[bool, ...]
@@ -73,10 +96,25 @@ class Function:
     #: Notes that tools attach to a node, e.g. ``("layer_call", module, inputs)`` from ``nn``;
     #: unset until the first one (read it with ``getattr(fn, "tags", ())``).
     tags: tuple[tuple[Any, ...], ...]
-    #: ``forward(*input_arrays) -> output_array``: compute, and save what ``backward`` needs.
     forward: Callable[..., Array]
-    #: ``backward(g) -> (∂L/∂x₁, ∂L/∂x₂, ...)``: one gradient (or None) per input.
-    backward: Callable[[Array], Grads]
+    backward: Callable[..., Grads]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__module__.startswith(_PACKAGE) and "backward" in vars(cls):
+            cls.backward = checked_backward(vars(cls)["backward"])
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run this op on ``inputs`` (Tensors, arrays or numbers) and record it like a built-in.
+
+        ``params`` go to the constructor: ``LeakyRelu.apply(x, negative_slope=0.1)``.
+        """
+        return _recorder(cls(**params), inputs)
+
+    def grads(self, g: Any) -> Grads:
+        """``backward(g, saved)``: the gradients for upstream gradient ``g``."""
+        return self.backward(g, self.saved)
 
     @property
     def name(self) -> str:
@@ -86,74 +124,165 @@ class Function:
         return f"<{self.name}>"
 
 
-def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+def _no_recorder(fn: Function, inputs: tuple[Any, ...]) -> Any:
+    raise RuntimeError("Function.apply needs tinygrad_edu.tensor to be imported")
+
+
+#: ``recorder(fn, inputs)`` records ``fn`` on ``inputs`` and returns the output Tensor. The
+#: tensor module installs it: the engine sits below ``Tensor`` and cannot import it.
+_recorder: Callable[[Function, tuple[Any, ...]], Any] = _no_recorder
+
+
+def install_recorder(recorder: Callable[[Function, tuple[Any, ...]], Any]) -> None:
+    global _recorder
+    _recorder = recorder
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``grad`` over the axes that broadcasting stretched, so it gets ``shape`` back.
 
     Broadcasting copies an input along new leading axes and along axes of length 1. Each copy
     received its own gradient; the input's gradient is their sum. E.g. ``(3, 1) + (1, 4)`` makes a
     ``(3, 4)`` output; the first input's gradient is the ``(3, 4)`` gradient summed over axis 1.
+    ``grad`` may be a Tensor (``create_graph``): then the sum is recorded.
     """
-    if grad.shape == shape:
+    gshape = grad.shape
+    if gshape == shape:
         return grad
-    extra = grad.ndim - len(shape)
-    if extra == 1 and shape and grad.shape[1:] == shape:  # a bias added to every row of a batch
-        return add_reduce(grad, axis=0)  # the same sum, without the general case's bookkeeping
+    extra = len(gshape) - len(shape)
     stretched = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+        extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1
     )
+    if not isinstance(grad, (np.ndarray, np.generic)):  # a Tensor: the sum is recorded
+        return grad.sum(stretched, keepdims=True).reshape(shape)
+    if extra == 1 and shape and gshape[1:] == shape:  # a bias added to every row of a batch
+        return add_reduce(grad, axis=0)  # the same sum, without the general case's bookkeeping
     # One C-level sum over every stretched axis (ndarray.sum adds a Python wrapper).
     return add_reduce(grad, axis=stretched, keepdims=True).reshape(shape)
 
 
 #: ``hook(node, upstream, input_grads)`` is told each step of a backward pass (used by viz).
-StepHook = Callable[[Node, Array, Sequence["Array | None"]], None]
+StepHook = Callable[[Node, Any, Sequence[Any]], None]
 
 
-def backward(root: Node, grad: Array, hook: StepHook | None = None) -> None:
-    """Backpropagate ``grad`` (``∂L/∂root``, shape of ``root``) through the graph of ``root``.
+def backward(
+    root: Node, grad: Any, hook: StepHook | None = None, create_graph: bool = False
+) -> None:
+    """Backpropagate ``grad`` (``∂L/∂root``) and accumulate into every leaf's ``.grad``."""
+    run_backward([root], [grad], hook=hook, create_graph=create_graph)
 
-    Leaves (tensors with no ``grad_fn``) and tensors that called ``retain_grad()`` accumulate into
-    ``.grad``; gradients of other intermediate tensors live only during the walk.
 
-    Order: every op's output is made after its inputs, so the order in which Functions were
-    created (``Function.seq``) is already a topological order. The walk keeps the nodes that
-    have received a gradient in a heap and always takes the newest: by then every consumer of
-    it (all newer) has handed its share over. No separate sort pass is needed, and only nodes
-    reachable from ``root`` are ever touched. Leaves wait until the end.
+def run_backward(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    inputs: Sequence[Node] | None = None,
+    *,
+    create_graph: bool = False,
+    stop_at_inputs: bool = False,
+    hook: StepHook | None = None,
+) -> list[Any] | None:
+    """Backpropagate ``seeds`` (``∂L/∂root`` for each root) through the graph of ``roots``.
+
+    Without ``inputs``, leaves and tensors that called ``retain_grad()`` accumulate into
+    ``.grad`` (the ``Tensor.backward`` contract) and nothing is returned. With ``inputs``, nothing
+    is accumulated and the gradient reaching each input is returned (``None`` where none does) —
+    ``grad()``; ``stop_at_inputs`` then treats the inputs as independent (no path through one
+    input adds to another). Seeds are arrays, or Tensors for ``create_graph=True``.
+
+    Order: every op's output is made after its inputs, so creation order (``Function.seq``) is a
+    topological order. The walk keeps the nodes that have received a gradient in a heap and takes
+    the newest: by then every consumer of it (all newer) has handed its share over. Only nodes
+    reachable from the roots are touched. Leaves wait until the end.
     """
-    if root.grad_fn is None:
-        _accumulate(root, grad)
-        return
-    leaves = _propagate(root, grad, hook)
-    for leaf in list(leaves):
-        g = leaves.pop(leaf)
-        owned = _references(g) <= _SOLE  # (not inside the call below: its arguments count)
-        _accumulate(leaf, g, owned)
+    if inputs is None and not create_graph:  # Tensor.backward, the common case
+        return _finish(_walk(roots, seeds, False, True, hook), {}, None, False)
+    captured: dict[Node, Any] = {}
+    marked = [] if inputs is None else _mark(inputs, captured, stop_at_inputs)
+    try:
+        if create_graph:  # the gradients' own graph is recorded, whatever the grad mode outside
+            with enable_grad():
+                leaves = _walk(roots, seeds, True, inputs is None, hook)
+        else:
+            leaves = _walk(roots, seeds, False, inputs is None, hook)
+        return _finish(leaves, captured, inputs, create_graph)
+    finally:
+        for node, hooks in marked:
+            node._hooks = hooks
 
 
-def _propagate(root: Node, grad: Array, hook: StepHook | None) -> dict[Node, Array]:
-    """Walk the graph of ``root`` newest node first; return the leaves' summed gradients."""
-    fn = root.grad_fn
-    assert fn is not None
-    pending: dict[Node, Array] = {root: grad}
-    queue = [(-fn.seq, root)]
+class _Capture:
+    """Stands in for a ``grad()`` input's hooks during the walk: runs them, keeps the result."""
+
+    __slots__ = ("captured", "hooks", "stop")
+
+    def __init__(self, hooks: Any, captured: dict[Node, Any], stop: bool) -> None:
+        self.hooks, self.captured, self.stop = hooks, captured, stop
+
+    def run(self, node: Node, g: Any, keep: bool) -> Any:
+        if self.hooks is not None:
+            g = self.hooks.run(node, g, keep=False)
+        self.captured[node] = g
+        return _STOP if self.stop else g
+
+
+_STOP = object()  # a hook's answer meaning "this node's gradient goes no further"
+
+
+def _mark(inputs: Sequence[Node], captured: dict[Node, Any], stop: bool) -> list[tuple[Node, Any]]:
+    """Put a ``_Capture`` on each input (once); return what to put back afterwards."""
+    marked: list[tuple[Node, Any]] = []
+    for node in inputs:
+        if not isinstance(node._hooks, _Capture):
+            marked.append((node, node._hooks))
+            node._hooks = _Capture(node._hooks, captured, stop)
+    return marked
+
+
+def _walk(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    create_graph: bool,
+    keep: bool,
+    hook: StepHook | None,
+) -> dict[Node, Any]:
+    """The walk itself; returns the gradients left at the leaves.
+
+    ``keep``: retained tensors accumulate into ``.grad`` (``backward``; not for ``grad()``).
+    """
+    if len(roots) == 1:
+        root = roots[0]
+        pending: dict[Node, Any] = {root: seeds[0]}
+        queue = [] if root.grad_fn is None else [(-root.grad_fn.seq, root)]
+    else:
+        pending = {}
+        for root, seed in zip(roots, seeds, strict=True):
+            seen = pending.get(root)
+            pending[root] = seed if seen is None else seen + seed
+        queue = [(-n.grad_fn.seq, n) for n in pending if n.grad_fn is not None]
+        heapify(queue)
+    anomaly = fast.special and modes.anomaly
+    last_change = changes.last
     take, get = pending.pop, pending.get
     while queue:
         node = heappop(queue)[1]
         g = take(node)
         fn = node.grad_fn
         assert fn is not None
-        if node.retains_grad:
-            _accumulate(node, g)
-        input_grads = fn.backward(g)
-        if len(input_grads) != len(fn.inputs):  # a user's Function must not lose a gradient
-            raise TypeError(
-                f"{fn.name}.backward returned {len(input_grads)} gradients for "
-                f"{len(fn.inputs)} inputs; return one per input (None where there is none)"
-            )
+        if node._hooks is not None:
+            g = node._hooks.run(node, g, keep)
+            if g is _STOP:
+                continue
+            last_change = changes.last  # (a hook may have changed something in place)
+        if fn.seq < last_change:  # something changed in place after this op was made
+            check_versions(fn, node)
+        input_grads = (
+            _differentiable_backward(fn, node, g) if create_graph else fn.backward(g, fn.saved)
+        )
+        if anomaly:
+            check_backward(fn, node, input_grads)
         if hook is not None:
             hook(node, g, input_grads)
-        for parent, pg in zip(fn.inputs, input_grads):  # noqa: B905 (lengths checked above)
+        for parent, pg in zip(fn.inputs, input_grads):  # noqa: B905 (one per input, by contract)
             if pg is None or not parent.requires_grad:
                 continue
             shape = parent.data.shape
@@ -171,7 +300,57 @@ def _propagate(root: Node, grad: Array, hook: StepHook | None) -> dict[Node, Arr
     return pending  # what is left are the leaves
 
 
-def _accumulate(node: Node, g: Array, owned: bool = False) -> None:
+def _finish(
+    leaves: dict[Node, Any],
+    captured: dict[Node, Any],
+    inputs: Sequence[Node] | None,
+    create_graph: bool,
+) -> list[Any] | None:
+    """Accumulate the leaves' gradients (``backward``), or return the inputs' (``grad``)."""
+    for leaf in list(leaves):
+        g = leaves.pop(leaf)
+        if leaf._hooks is not None:
+            g = leaf._hooks.run(leaf, g, keep=False)
+        if inputs is not None:
+            continue  # a captured input keeps its gradient; other leaves get nothing
+        if create_graph:
+            accumulate_tensor(leaf, g)
+        else:
+            owned = _references(g) <= _SOLE  # (not inside the call below: its arguments count)
+            accumulate(leaf, g, owned)
+    return None if inputs is None else [captured.get(t) for t in inputs]
+
+
+def _differentiable_backward(fn: Function, node: Node, g: Any) -> Grads:
+    """``fn``'s gradients as Tensors that carry their own graph (``create_graph=True``)."""
+    if fn.differentiable_backward:
+        tensors = saved_tensors(fn, node)
+        if any(t is None for t in tensors):
+            raise RuntimeError(
+                f"create_graph=True: {fn.name} saved a value that is neither one of its inputs "
+                "nor its output, so backward cannot be given it as a Tensor; save only inputs "
+                "and the output (keep other values as constants on self)"
+            )
+        return fn.backward(g, tuple(tensors))
+    composite = getattr(fn, "composite", None)
+    if composite is not None:  # a fused op: differentiate its composite form instead
+        needed = [t for t, need in zip(fn.inputs, fn.needs_grad, strict=True) if need]
+        found = iter(
+            run_backward(
+                [composite(*fn.inputs)], [g], needed, create_graph=True, stop_at_inputs=True
+            )
+            or ()
+        )
+        return tuple(next(found) if need else None for need in fn.needs_grad)
+    raise RuntimeError(
+        f"create_graph=True: {fn.name}.backward computes with NumPy arrays, so its result cannot "
+        f"be differentiated again. Give {fn.name} a composite(*inputs) method (the same function "
+        "in built-in Tensor ops), or write backward with operators and tinygrad_edu.ops.dual "
+        "functions and set differentiable_backward = True"
+    )
+
+
+def accumulate(node: Node, g: Array, owned: bool = False) -> None:
     """Add ``g`` into ``node.grad``, which always has the node's shape and dtype.
 
     The first gradient is copied, because ``g`` may be shared (``Add`` hands one array to both
@@ -188,6 +367,16 @@ def _accumulate(node: Node, g: Array, owned: bool = False) -> None:
             node.grad = np.array(g, dtype=data.dtype)  # a copy, and an ndarray even for 0-d
     else:
         node.grad += g
+    if node._grad_tensor is not None:  # an earlier create_graph pass: keep both in step
+        node._grad_tensor = node._grad_tensor + g  # (a Tensor copies an array it is given)
+
+
+def accumulate_tensor(node: Any, g: Any) -> None:
+    """``create_graph``: ``.grad`` gets the value, ``.grad_tensor`` the differentiable gradient."""
+    previous = node._grad_tensor
+    node._grad_tensor = None  # (so that ``accumulate`` does not add g twice)
+    accumulate(node, g.data)
+    node._grad_tensor = g if previous is None else previous + g
 
 
 def _references(x: object) -> int:
@@ -198,7 +387,7 @@ def _sole_reference_count() -> int:
     """What ``_references`` reports for an object held by nothing but one local variable.
 
     The count includes the call's own references, which differ between Python versions, so it is
-    measured once, by the same calling pattern as in ``backward``. Any other holder (a dict, a
+    measured once, by the same calling pattern as in ``run_backward``. Any other holder (a dict, a
     saved array of an op, a view) adds a strong reference and makes the count larger.
     """
     g = np.empty(0)

@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from .activations import as_tensor
-from .autograd import Array, Function, Grads, add_reduce
+from .autograd import Array, Function, Grads, Saved, add_reduce
+from .ops import dual
 from .tensor import Tensor
 
 
@@ -100,10 +101,15 @@ class MeanSquaredError(Function):
         self.diff = d = p - y
         return np.asarray(np.add.reduce(d * d, axis=None) / d.size)
 
-    def backward(self, g: Array) -> Grads:
+    def backward(self, g: Array, saved: Saved) -> Grads:
         d = self.diff
         gd = (g / d.size) * 2 * d
         return gd, (-gd if self.needs_grad[1] else None)
+
+    def composite(self, p: Tensor, y: Tensor) -> Tensor:
+        """The same loss in primitive ops, differentiated instead of this op for higher orders."""
+        d = p - y
+        return (d * d).mean()
 
 
 def binary_cross_entropy(y_pred: Any, y_true: Any, eps: float = 1e-15) -> Tensor:
@@ -164,6 +170,10 @@ class BinaryCrossEntropy(Function):
     def forward(self, p: Array, y: Array) -> Array:
         clipped = np.minimum(np.maximum(p, self.lo), self.hi)  # np.clip without its wrapper
         self.inside = clipped == p  # the clip changed nothing there (and NaN is not inside)
+        if not self.inside.all():  # outside [ε, 1 − ε]: is any prediction outside [0, 1]?
+            _check_unit_range("y_pred", p)
+        if np.minimum.reduce(y, axis=None) < 0 or np.maximum.reduce(y, axis=None) > 1:
+            _check_unit_range("y_true", y)
         self.p = p = clipped
         self.q = q = self.one - p
         self.y, self.y_neg = y, 1 - y
@@ -171,7 +181,7 @@ class BinaryCrossEntropy(Function):
         terms = y * self.log_p + self.y_neg * self.log_q
         return np.asarray(-(np.add.reduce(terms, axis=None) / terms.size))
 
-    def backward(self, g: Array) -> Grads:
+    def backward(self, g: Array, saved: Saved) -> Grads:
         m = -g / self.p.size  # through the mean and the minus sign
         gp = gy = None
         if self.needs_grad[0]:
@@ -179,6 +189,28 @@ class BinaryCrossEntropy(Function):
         if self.needs_grad[1]:
             gy = m * self.log_p + -(m * self.log_q)
         return gp, gy
+
+    def composite(self, p: Tensor, y: Tensor) -> Tensor:
+        """The textbook formula in primitive ops (clip, ln, products, mean), for higher orders."""
+        c = p.clip(self.lo.item(), self.hi.item())
+        return -(y * c.log() + (1 - y) * (1 - c).log()).mean()
+
+
+def _check_unit_range(what: str, values: Array) -> None:
+    """Raise naming the first value of ``values`` outside [0, 1] (NaN included), if any."""
+    flat = values.reshape(-1)
+    outside = ~((flat >= 0) & (flat <= 1))
+    if outside.any():
+        i = int(np.argmax(outside))
+        hint = (
+            " (logits? use binary_cross_entropy_with_logits)"
+            if what == "y_pred"
+            else " (labels must be 0 or 1, or probabilities)"
+        )
+        raise ValueError(
+            f"binary_cross_entropy: {what} must be in [0, 1]; element {i} is {flat[i].item()!r}"
+            + hint
+        )
 
 
 class BCEWithLogits(Function):
@@ -189,24 +221,27 @@ class BCEWithLogits(Function):
     cases. e^(−|z|) ≤ 1 always, so logits of ±1e4 give exact, finite losses and gradients.
     """
 
-    __slots__ = ("e", "n", "y", "z")
+    __slots__ = ("n", "saved")
     formula = "∂L/∂z = (σ(z) − y)/n"
+    #: The gradient (σ(z) − y)/n is smooth in z and y: backward is written to be differentiated.
+    differentiable_backward = True
 
     def forward(self, z: Array, y: Array) -> Array:
-        self.z, self.y, self.n = z, y, z.size
-        self.e = e = np.exp(-np.abs(z))
+        self.saved, self.n = (z, y), z.size
+        e = np.exp(-np.abs(z))
         terms = np.maximum(z, 0) - z * y + np.log1p(e)
         return np.asarray(add_reduce(terms, axis=None) / self.n)  # the mean, without its wrapper
 
-    def backward(self, g: Array) -> Grads:
-        z, e, scale = self.z, self.e, g / self.n
-        gz = gy = None
-        if self.needs_grad[0]:
-            sigma = np.where(z >= 0, 1, e) / (1 + e)  # σ(z) = 1/(1 + e⁻ᶻ) = eᶻ/(1 + eᶻ)
-            gz = scale * (sigma - self.y)
-        if self.needs_grad[1]:
-            gy = -scale * z
+    def backward(self, g: Any, saved: Saved) -> Grads:
+        z, y = saved
+        scale = g / self.n
+        gz = scale * (dual.sigmoid(z) - y) if self.needs_grad[0] else None
+        gy = -scale * z if self.needs_grad[1] else None
         return gz, gy
+
+    def jvp(self, dz: Array, dy: Array, z: Array, y: Array) -> Array:
+        """L̇ = (1/n) Σ [(σ(z) − y)·ż − z·ẏ]."""
+        return np.asarray(add_reduce((dual.sigmoid(z) - y) * dz - z * dy, axis=None) / self.n)
 
 
 def binary_cross_entropy_with_logits(y_pred: Any, y_true: Any) -> Tensor:
@@ -245,7 +280,7 @@ class CrossEntropy(Function):
             return np.asarray(-(add_reduce(lp[self.rows, y]) / self.n))
         return np.asarray(-(add_reduce(y * lp, axis=None) / self.n))
 
-    def backward(self, g: Array) -> Grads:
+    def backward(self, g: Array, saved: Saved) -> Grads:
         y, scale = self.y, g / self.n
         gz = gy = None
         if self.needs_grad[0]:
@@ -258,6 +293,14 @@ class CrossEntropy(Function):
         if self.needs_grad[1]:
             gy = -scale * self.log_probs
         return gz, gy
+
+    def composite(self, z: Tensor, y: Tensor) -> Tensor:
+        """The same loss in primitive ops (log_softmax, then pick or weight), for higher orders."""
+        log_probs = z.log_softmax(axis=1)
+        if y.ndim == 1:
+            return -log_probs[np.arange(self.n), y.data].mean()
+        loss: Tensor = -(y * log_probs).sum() / self.n
+        return loss
 
 
 def _class_ids(labels: Array, classes: int) -> Array:

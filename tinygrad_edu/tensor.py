@@ -1,9 +1,11 @@
 """``Tensor``: a NumPy array that remembers how it was made.
 
 Each operation on tensors runs a ``Function`` from ``ops`` on the arrays and, when any input
-requires a gradient (and ``no_grad`` is not active), links the result to that Function; the
-Function links to its inputs. ``loss.backward()`` then hands the graph to the engine in
-``autograd``, which applies the chain rule from ``loss`` back to every leaf.
+requires a gradient (and ``no_grad`` is not active in this thread), links the result to that
+Function; the Function links to its inputs. ``loss.backward()`` then hands the graph to the engine
+in ``autograd``, which applies the chain rule from ``loss`` back to every leaf. The operators and
+math methods live in ``tensor_math`` and ``tensor_shape``; this module holds what makes a tensor
+a node of the graph: recording, ``backward``, hooks and in-place updates.
 
 >>> w = Tensor([2.0, -1.0], requires_grad=True)
 >>> loss = (w * w).sum()
@@ -14,52 +16,56 @@ array([ 4., -2.])
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Union
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from . import autograd, ops
-from ._config import DEFAULT_DTYPE, grad_mode
+from . import autograd, forward_ad, guards
+from ._config import DEFAULT_DTYPE, fast, modes, recording
 from .autograd import Array, Function, next_seq
+from .hooks import RemovableHandle, TensorHooks
+from .tensor_math import MathMethods
+from .tensor_shape import ShapeMethods
+from .tensor_values import ArrayFacts, NoGradError, as_array, backward_seed, constant
 
-Operand = Union["Tensor", float, int, Array]
-
-
-def as_array(x: object, dtype: Any = None) -> Array:
-    """``np.array`` (a copy) that refuses what a tensor cannot hold, saying what it got."""
-    try:
-        arr = np.array(x, dtype=dtype)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"Tensor: cannot make an array from {_show(x)}: {err}") from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor: data must be numbers (bool, int or float); got {_show(x)}")
-    return arr
+__all__ = ["Constant", "NoGradError", "Tensor", "as_array", "backward_seed"]
 
 
-def _show(x: object) -> str:
-    text = repr(x)
-    return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
-
-
-class NoGradError(RuntimeError, ValueError):
-    """A backward pass was asked of a tensor that does not require grad: there is no graph."""
-
-
-class Tensor:
+class Tensor(ArrayFacts, MathMethods, ShapeMethods):
     """An n-dimensional array with an optional gradient and a link to the op that made it.
 
-    ``Tensor(data, requires_grad=False, dtype=None)`` copies ``data``. Floats keep their dtype
-    (float64 by default, float32 stays float32); ints and bools stay as they are unless the tensor
-    requires a gradient, which only floats can have.
+    ``Tensor(data, requires_grad=False, dtype=None, name=None)`` copies ``data``. Floats keep their
+    dtype (float64 by default, float32 stays float32); ints and bools stay as they are unless the
+    tensor requires a gradient, which only floats can have.
+
+    * ``data`` — the values (an ``np.ndarray``). Writing into it directly (``t.data[0] = 1``) is
+      not tracked, as PyTorch's ``.data`` is not: use in-place operators (``t += 1``) instead.
+    * ``grad`` — ∂L/∂t after ``L.backward()``: an ndarray of ``t``'s shape, or None.
+    * ``grad_fn`` — the ``Function`` that made ``t`` (None for a leaf).
     """
 
-    __slots__ = ("__weakref__", "data", "grad", "grad_fn", "name", "requires_grad", "retains_grad")
+    __slots__ = (
+        "__weakref__",
+        "_base",
+        "_grad_tensor",
+        "_hooks",
+        "_stamps",
+        "_version",
+        "data",
+        "grad",
+        "grad_fn",
+        "name",
+        "requires_grad",
+    )
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy
 
     data: Array
     grad: Array | None
     grad_fn: Function | None
+    _hooks: TensorHooks | None
+    _base: Tensor
+    _grad_tensor: Tensor | None
 
     def __init__(
         self,
@@ -76,12 +82,11 @@ class Tensor:
                 raise TypeError(f"Tensor: only float tensors can require grad, not dtype {dtype}")
             arr = arr.astype(DEFAULT_DTYPE)
         self.data = arr
-        self.grad = None
-        self.grad_fn = None
+        self.grad = self.grad_fn = self._hooks = self._grad_tensor = None
         self.requires_grad = bool(requires_grad)
-        self.retains_grad = False
         self.name = name
 
+    # ------------------------------------------------------------------------------ recording
     @staticmethod
     def _from_op(fn: Function, *inputs: Tensor) -> Tensor:
         """Run ``fn`` on the inputs' arrays; link the result into the graph if it needs a grad.
@@ -89,29 +94,35 @@ class Tensor:
         ``_unary`` and ``_binary`` below do the same for one and two inputs with less overhead:
         building the graph is the per-op cost a small model pays over plain NumPy.
         """
-        if grad_mode.enabled and any(t.requires_grad for t in inputs):
+        if any(t.requires_grad for t in inputs) and recording():
             fn.needs_grad = tuple(t.requires_grad for t in inputs)
             fn.inputs = inputs
             fn.seq = next_seq()
-            out = _new(_array(fn.forward(*[t.data for t in inputs])))
+            out = _new(_result(fn, fn.forward(*[t.data for t in inputs])))
             out.requires_grad = True
             out.grad_fn = fn
+            if fast.special:
+                _extras(fn, out)
             return out
-        return _new(_array(fn.forward(*[t.data for t in inputs])))
+        return _new(_result(fn, fn.forward(*[t.data for t in inputs])))
 
     @staticmethod
     def _unary(fn: Function, a: Tensor) -> Tensor:
         out = _alloc(Tensor)
-        out.data = _array(fn.forward(a.data))
-        out.grad = out.name = None
-        out.retains_grad = False
-        if a.requires_grad and grad_mode.enabled:
-            fn.needs_grad = (True,)
+        out.grad = out.name = out._hooks = None
+        if a.requires_grad and (not fast.special or modes.grad_enabled):
+            fn.needs_grad = _ONE
             fn.inputs = (a,)
             fn.seq = next_seq()
+            data = fn.forward(a.data)
+            out.data = data if type(data) is np.ndarray else _result(fn, data)
             out.requires_grad = True
             out.grad_fn = fn
+            if fast.special:
+                _extras(fn, out)
         else:
+            data = fn.forward(a.data)
+            out.data = data if type(data) is np.ndarray else np.asarray(data)
             out.requires_grad = False
             out.grad_fn = None
         return out
@@ -119,38 +130,51 @@ class Tensor:
     @staticmethod
     def _binary(fn: Function, a: Tensor, b: Tensor) -> Tensor:
         out = _alloc(Tensor)
-        out.grad = out.name = None
-        out.retains_grad = False
+        out.grad = out.name = out._hooks = None
         ra, rb = a.requires_grad, b.requires_grad
-        if (ra or rb) and grad_mode.enabled:
+        if (ra or rb) and (not fast.special or modes.grad_enabled):
             # Set before forward: an op may save less when an input needs no gradient.
             fn.needs_grad = _BOTH if ra and rb else _FIRST if ra else _SECOND
             fn.inputs = (a, b)
             fn.seq = next_seq()
-            out.data = _array(fn.forward(a.data, b.data))
+            data = fn.forward(a.data, b.data)
+            out.data = data if type(data) is np.ndarray else _result(fn, data)
             out.requires_grad = True
             out.grad_fn = fn
+            if fast.special:
+                _extras(fn, out)
         else:
-            out.data = _array(fn.forward(a.data, b.data))
+            data = fn.forward(a.data, b.data)
+            out.data = data if type(data) is np.ndarray else np.asarray(data)
             out.requires_grad = False
             out.grad_fn = None
         return out
 
-    def _lift(self, other: Operand) -> Tensor:
+    def _lift(self, other: Any) -> Tensor:
         """``other`` as a Tensor; Python numbers take this tensor's dtype (so float32 stays)."""
         if isinstance(other, Tensor):
             return other
         if type(other) is float or type(other) is int:
             dtype = self.data.dtype
-            return _constant(other, dtype if dtype.kind == "f" else None)
+            made: Tensor = constant(Constant, other, dtype if dtype.kind == "f" else None)
+            return made
         return _new(as_array(other))
+
+    @staticmethod
+    def _where(condition: Any, a: Any, b: Any) -> Tensor:
+        """``a`` where the constant boolean array ``condition`` holds, else ``b`` (recorded)."""
+        from_value = next(x for x in (a, b) if isinstance(x, Tensor))
+        from .ops import Where
+
+        return Tensor._binary(Where(condition), from_value._lift(a), from_value._lift(b))
 
     @staticmethod
     def from_numpy(array: Array, requires_grad: bool = False) -> Tensor:
         """A tensor that *shares* ``array``'s memory (no copy), like ``torch.from_numpy``.
 
-        Writing to one changes the other. Use it for data you will not modify (inputs, batches);
-        the constructor ``Tensor(...)`` copies and is the safe default.
+        Writing to one changes the other, and such writes are not tracked (see ``data``). Use it
+        for data you will not modify (inputs, batches); ``Tensor(...)`` copies and is the safe
+        default.
         """
         if not isinstance(array, np.ndarray):
             raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
@@ -162,321 +186,219 @@ class Tensor:
         t.requires_grad = requires_grad
         return t
 
-    # ------------------------------------------------------------------------ array-like facts
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        return self.data.size
-
+    # -------------------------------------------------------------------------- graph facts
     @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than by an operation."""
         return self.grad_fn is None
 
-    def __len__(self) -> int:
-        return len(self.data)
+    @property
+    def version(self) -> int:
+        """How many times this tensor was changed in place through the library (see ``guards``)."""
+        return guards.version(self)
 
-    def __iter__(self) -> Iterator[Tensor]:
-        return (self[i] for i in range(len(self)))
+    @property
+    def grad_tensor(self) -> Tensor | None:  # (unset on op results: they keep no gradient)
+        """The gradient as a Tensor with its own graph, set by ``backward(create_graph=True)``.
 
-    def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
-        extra = f", grad_fn={self.grad_fn.name}" if self.grad_fn is not None else ""
-        if self.grad_fn is None and self.requires_grad:
-            extra = ", requires_grad=True"
-        if self.data.dtype != np.float64:
-            extra += f", dtype={self.data.dtype}"
-        return f"Tensor({body}{extra})"
+        ``grad`` always holds the same values as an ndarray; ``grad_tensor`` can be
+        differentiated again (``x.grad_tensor.backward()`` is a second derivative).
+        """
+        try:
+            return self._grad_tensor
+        except AttributeError:
+            return None
 
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise ValueError(
-                f"item: only a one-element tensor has one value; shape is {self.shape}"
-            )
-        return self.data.item()  # type: ignore[no-any-return]
+    @grad_tensor.setter
+    def grad_tensor(self, value: Tensor | None) -> None:
+        self._grad_tensor = value
 
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __bool__(self) -> bool:
-        return bool(self.data)
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
-        return self.data if dtype is None else self.data.astype(dtype)
-
-    def numpy(self) -> Array:
-        """The data array (shared, not copied; no gradient information)."""
-        return self.data
-
-    def detach(self) -> Tensor:
-        """The same data with no history: gradients stop here."""
-        return _new(self.data)
+    @property
+    def retains_grad(self) -> bool:
+        """True after ``retain_grad()``: this intermediate tensor keeps ``.grad`` after backward."""
+        return self._hooks is not None and self._hooks.retain
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this intermediate tensor after ``backward`` (leaves always keep it)."""
-        self.retains_grad = True
+        if self.grad_fn is not None:
+            self._hook_list().retain = True
+            self._grad_tensor = None
         return self
 
+    def register_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle:
+        """Call ``hook(grad)`` with the gradient flowing into this tensor during backward.
+
+        ``grad`` has this tensor's shape; a hook may return a replacement (or None to keep it).
+        Returns a handle whose ``remove()`` takes the hook away. See ``tinygrad_edu.hooks``.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward(); x.grad               # 10 · 2x
+        array([20., 40.])
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "register_hook: this tensor does not require grad, so no gradient will flow into it"
+            )
+        if not callable(hook):
+            raise TypeError(f"register_hook: expected a function, got {type(hook).__name__}")
+        return self._hook_list().add(hook)
+
+    def _hook_list(self) -> TensorHooks:
+        hooks: TensorHooks | None = self._hooks
+        if hooks is None:
+            hooks = self._hooks = TensorHooks()
+        return hooks
+
     def zero_grad(self) -> None:
+        """Forget the gradient (``grad`` and ``grad_tensor`` become None)."""
         self.grad = None
+        self.grad_tensor = None
+
+    def detach(self) -> Tensor:
+        """The same data (shared, not copied) with no history: gradients stop here."""
+        t = _new(self.data)
+        t._base = self  # an in-place change through the detached tensor is a change of this one
+        return t
 
     # -------------------------------------------------------------------------------- backward
-    def backward(self, grad: Operand | None = None) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every leaf this tensor depends on with ∂self/∂leaf (times ``grad``).
 
         A one-element tensor (a loss) is seeded with 1; any other needs ``grad`` of its shape.
         Gradients add up over calls (as in PyTorch) until ``zero_grad()``; the graph is kept, so
-        calling ``backward`` again works and adds the same gradients once more.
+        calling ``backward`` again works and adds the same gradients once more. With
+        ``create_graph=True`` the backward pass is itself recorded: each leaf's ``grad_tensor``
+        then holds its gradient as a Tensor that can be differentiated again.
         """
-        autograd.backward(self, backward_seed(self, grad))
+        seed: Any = backward_seed(self, grad)
+        if create_graph:
+            seed = grad if isinstance(grad, Tensor) else _new(seed)
+        autograd.run_backward((self,), (seed,), create_graph=create_graph)
 
-    # ------------------------------------------------------------------------------ arithmetic
-    def __add__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Add(), self, self._lift(other))
+    # ---------------------------------------------------------------------------- in place
+    def _in_place(self, other: Any, ufunc: Any, symbol: str) -> Tensor | None:
+        """``self ⟨symbol⟩= other`` on ``self.data`` itself, or None where that cannot be right.
 
-    def __radd__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Add(), self._lift(other), self)
+        Inside a graph (recording, and a tensor involved requires grad) an in-place change would
+        lose the history: a leaf that requires grad refuses (update it under ``no_grad``, as
+        optimizers do); anything else gets None and the operator makes a new tensor instead.
+        """
+        graph = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        if graph and recording():
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError(
+                    f"{symbol} on {_label(self)}, a leaf tensor that requires grad, while the "
+                    "graph is being recorded: the change would not be part of the graph. Update it "
+                    f"inside `with no_grad():` (as optimizers do), or write t = t {symbol[0]} …"
+                )
+            return None
+        value = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        except (TypeError, ValueError) as err:
+            shape = np.shape(value)
+            raise type(err)(
+                f"{symbol} on {_label(self)} (dtype {self.data.dtype}) with a value of shape "
+                f"{shape} (dtype {np.result_type(value)}): {err}"
+            ) from None
+        guards.mark_changed(self)
+        base = getattr(self, "_base", None)
+        if base is not None:
+            guards.mark_changed(base)
+        return self
 
-    def __sub__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Sub(), self, self._lift(other))
+    def __iadd__(self, other: Any) -> Tensor:
+        done = self._in_place(other, np.add, "+=")
+        return done if done is not None else self + other
 
-    def __rsub__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Sub(), self._lift(other), self)
+    def __isub__(self, other: Any) -> Tensor:
+        done = self._in_place(other, np.subtract, "-=")
+        return done if done is not None else self - other
 
-    def __mul__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Mul(), self, self._lift(other))
+    def __imul__(self, other: Any) -> Tensor:
+        done = self._in_place(other, np.multiply, "*=")
+        return done if done is not None else self * other
 
-    def __rmul__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Mul(), self._lift(other), self)
+    def __itruediv__(self, other: Any) -> Tensor:
+        done = self._in_place(other, np.true_divide, "/=")
+        return done if done is not None else self / other
 
-    def __truediv__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Div(), self, self._lift(other))
+    def copy_(self, source: Any) -> Tensor:
+        """Overwrite this tensor's values with ``source``'s (broadcast to its shape), in place."""
+        if self._in_place(source, _copy_values, "copy_") is None:
+            raise RuntimeError(f"copy_ on {_label(self)}: it is part of a graph being recorded")
+        return self
 
-    def __rtruediv__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Div(), self._lift(other), self)
+    def zero_(self) -> Tensor:
+        """Set every value to 0, in place (under ``no_grad`` for a tensor that requires grad)."""
+        return self.copy_(0)
 
-    def __pow__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Pow(), self, self._lift(other))
 
-    def __rpow__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.Pow(), self._lift(other), self)
+def _copy_values(target: Array, source: Any, out: Array, casting: Any) -> None:
+    np.copyto(out, source, casting=casting)
 
-    def __matmul__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.MatMul(), self, self._lift(other))
 
-    def __rmatmul__(self, other: Operand) -> Tensor:
-        return Tensor._binary(ops.MatMul(), self._lift(other), self)
-
-    def __neg__(self) -> Tensor:
-        return Tensor._unary(ops.Neg(), self)
-
-    # ------------------------------------------------------- comparisons: plain booleans, no graph
-    def _compare(self, other: Any, op: Any) -> Tensor:
-        other_data = other.data if isinstance(other, Tensor) else other
-        return _new(np.asarray(op(self.data, other_data)))
-
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.not_equal)
-
-    def __lt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less)
-
-    def __le__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater_equal)
-
-    __hash__ = object.__hash__  # tensors are hashed by identity, like PyTorch's
-
-    # ------------------------------------------------------------------------------ elementwise
-    def exp(self) -> Tensor:
-        return Tensor._unary(ops.Exp(), self)
-
-    def log(self) -> Tensor:
-        return Tensor._unary(ops.Log(), self)
-
-    def sqrt(self) -> Tensor:
-        return Tensor._unary(ops.Sqrt(), self)
-
-    def abs(self) -> Tensor:
-        return Tensor._unary(ops.Abs(), self)
-
-    def clip(self, lo: float | None, hi: float | None) -> Tensor:
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"clip: lower bound {lo} is above upper bound {hi}")
-        return Tensor._unary(ops.Clip(lo, hi), self)
-
-    def sigmoid(self) -> Tensor:
-        return Tensor._unary(ops.Sigmoid(), self)
-
-    def tanh(self) -> Tensor:
-        return Tensor._unary(ops.Tanh(), self)
-
-    def relu(self) -> Tensor:
-        return Tensor._unary(ops.Relu(), self)
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        return Tensor._unary(ops.LeakyRelu(negative_slope), self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return Tensor._unary(ops.Softmax(self._axis(axis)), self)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return Tensor._unary(ops.LogSoftmax(self._axis(axis)), self)
-
-    # ------------------------------------------------------------------------------ reductions
-    def sum(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        return Tensor._unary(ops.Sum(self._axis(axis), keepdims), self)
-
-    def mean(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        return Tensor._unary(ops.Mean(self._axis(axis), keepdims), self)
-
-    def max(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        if self.data.size == 0:
-            raise ValueError(f"max: the tensor is empty (shape {self.shape})")
-        return Tensor._unary(ops.Max(self._axis(axis), keepdims), self)
-
-    def _axis(self, axis: Any) -> Any:
-        """Check ``axis`` against this tensor's dimensions, so errors name the shape."""
-        for a in () if axis is None else (axis,) if isinstance(axis, int) else axis:
-            if not -self.ndim <= a < max(self.ndim, 1):
-                raise ValueError(f"axis {a} is out of range for a tensor of shape {self.shape}")
-        return axis
-
-    # --------------------------------------------------------------------------- shape changes
-    def reshape(self, *shape: Any) -> Tensor:
-        new = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return Tensor._unary(ops.Reshape(new), self)
-
-    def transpose(self, *axes: int) -> Tensor:
-        order = tuple(axes[0]) if len(axes) == 1 and not isinstance(axes[0], int) else axes
-        if order and sorted(a % max(self.ndim, 1) for a in order) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {order} do not permute the axes of {self.shape}")
-        return Tensor._unary(ops.Transpose(order or None), self)
-
-    @property
-    def T(self) -> Tensor:
-        return self.transpose()
-
-    def __getitem__(self, index: Any) -> Tensor:
-        if isinstance(index, Tensor):
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        return Tensor._unary(ops.Index(index), self)
+def _label(t: Tensor) -> str:
+    return f"{t.name!r} (shape {t.shape})" if t.name else f"a tensor of shape {t.shape}"
 
 
 _alloc = object.__new__
 
 
-def _array(x: Array) -> Array:
-    """``x`` as an ndarray: NumPy returns scalars (np.float64) from some ops on 0-d arrays."""
-    return x if type(x) is np.ndarray else np.asarray(x)
+def _result(fn: Function, data: Any) -> Array:
+    """``data`` as an ndarray: NumPy returns scalars (np.float64) from ufuncs on 0-d arrays.
+
+    If ``fn`` saved that scalar as its output, it saves the array instead, so that the engine
+    can tell the saved value is the output (it matches values to tensors by identity).
+    """
+    if type(data) is np.ndarray:
+        return data
+    arr = np.asarray(data)
+    if any(s is data for s in fn.saved):
+        fn.saved = tuple(arr if s is data else s for s in fn.saved)  # type: ignore[misc]
+    return arr
+
+
+def _extras(fn: Function, out: Tensor) -> None:
+    """Anomaly checks and tangents for a just-recorded op (only while one of them is on)."""
+    if modes.anomaly:
+        fn.tags = (*getattr(fn, "tags", ()), ("recorded_at", guards.recorded_at()))
+        guards.check_forward(fn, out)
+    if modes.tangents is not None:
+        forward_ad.push_tangent(fn, out, modes.tangents)
 
 
 def _new(data: Array) -> Tensor:
     """A tensor around ``data`` (not copied) with no history: the fast internal constructor."""
     t: Tensor = _alloc(Tensor)
     t.data = data
-    t.grad = t.grad_fn = t.name = None
-    t.requires_grad = t.retains_grad = False
+    t.grad = t.grad_fn = t.name = t._hooks = t._grad_tensor = None
+    t.requires_grad = False
     return t
 
 
-# ``needs_grad`` of a two-input op: shared constants, not a new tuple per op (fewer objects for
-# Python's garbage collector to visit).
-_BOTH, _FIRST, _SECOND = (True, True), (True, False), (False, True)
+# ``needs_grad`` of an op: shared constants, not a new tuple per op (fewer objects for Python's
+# garbage collector to visit).
+_ONE, _BOTH, _FIRST, _SECOND = (True,), (True, True), (True, False), (False, True)
 
 
 class Constant(Tensor):
     """A Python number written in an expression (the ``2`` in ``2 * x``), as a read-only 0-d tensor.
 
-    One is shared by every op that uses the same number (``_constant``): ``x * 1.0001`` in a loop
-    would otherwise make a new tensor per op, and those objects would be most of what Python's
-    garbage collector has to walk in a long graph. Pictures draw it once per use.
+    One is shared by every op that uses the same number (``tensor_values.constant``): ``x * 1.0001``
+    in a loop would otherwise make a new tensor per op, and those objects would be most of what
+    Python's garbage collector has to walk in a long graph. Pictures draw it once per use.
     """
 
     __slots__ = ()
 
 
-_CONSTANTS: dict[tuple[type, float, np.dtype[Any] | None], Constant] = {}
+def _record_applied(fn: Function, inputs: tuple[Any, ...]) -> Tensor:
+    """``Function.apply``: lift the inputs to Tensors and record ``fn`` like a built-in op."""
+    tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+    return Tensor._from_op(fn, *tensors)
 
 
-def _constant(value: float, dtype: np.dtype[Any] | None) -> Constant:
-    """The shared ``Constant`` for ``value`` in ``dtype`` (None: NumPy's choice for ``value``).
-
-    A 0-d array rather than a Python float, because NumPy multiplies by it faster. Zero is never
-    shared: ``0.0`` and ``-0.0`` are equal as keys but are different numbers.
-    """
-    key = (type(value), value, dtype)
-    t = _CONSTANTS.get(key)
-    if t is None:
-        t = _alloc(Constant)
-        t.data = np.array(value, dtype=dtype)
-        t.grad = t.grad_fn = t.name = None
-        t.requires_grad = t.retains_grad = False
-        t.data.flags.writeable = False
-        if value:
-            if len(_CONSTANTS) >= 1024:  # a loop over many different numbers: start afresh
-                _CONSTANTS.clear()
-            _CONSTANTS[key] = t
-    return t
-
-
-def backward_seed(t: Tensor, grad: Operand | None, caller: str = "backward") -> Array:
-    """∂t/∂t, the array a backward pass over ``t`` starts from, checked.
-
-    A one-element ``t`` (a loss) starts from 1; any other needs ``grad`` of ``t``'s shape.
-    ``caller`` names the function in the error messages.
-    """
-    if not t.requires_grad:
-        raise NoGradError(
-            f"{caller}: this tensor does not require grad and has no grad_fn; "
-            "create the inputs you differentiate with requires_grad=True"
-        )
-    if grad is None:
-        if t.data.size != 1:
-            raise ValueError(
-                f"{caller}: grad can be implied only for a one-element output, but shape "
-                f"is {t.shape}; pass grad= an array of shape {t.shape}"
-            )
-        return _seed(t.data)
-    seed = as_array(grad.data if isinstance(grad, Tensor) else grad, t.dtype)
-    if seed.shape != t.shape:
-        raise ValueError(
-            f"{caller}: grad has shape {seed.shape} but the tensor has shape {t.shape}"
-        )
-    return seed
-
-
-_SEEDS: dict[tuple[tuple[int, ...], np.dtype[Any]], Array] = {}
-
-
-def _seed(data: Array) -> Array:
-    """∂L/∂L = 1 shaped like a one-element ``data``: cached and read-only, since ops never write
-    to their upstream gradient and leaves copy what they keep."""
-    key = (data.shape, data.dtype)
-    seed = _SEEDS.get(key)
-    if seed is None:
-        seed = _SEEDS[key] = np.ones(data.shape, data.dtype)
-        seed.flags.writeable = False
-    return seed
+Tensor._from_array = staticmethod(_new)  # type: ignore[attr-defined]
+autograd.install_recorder(_record_applied)

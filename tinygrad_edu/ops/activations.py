@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Array, Function, Grads
+from ..autograd import Array, Grads, Saved
+from . import dual
+from .dual import Primitive, Value
 
 
 @functools.cache
@@ -21,45 +23,55 @@ def _zero(dtype: np.dtype[Any]) -> Array | int:
     return zero
 
 
-class Sigmoid(Function):
-    """f(x) = σ(x) = 1 / (1 + e⁻ˣ);  ∂f/∂x = σ(x)·(1 − σ(x)). Range (0, 1).
+class Sigmoid(Primitive):
+    """f(x) = σ(x) = 1 / (1 + e⁻ˣ);  ∂f/∂x = σ(x)·(1 − σ(x));  ḟ = ẋ·σ(1 − σ). Range (0, 1).
 
     For x ≪ 0, e⁻ˣ overflows to inf and 1/(1 + inf) = 0 is the right limit, so the overflow is
     silenced rather than avoided; this keeps the textbook formula (and its exact bits) for every x.
     """
 
-    __slots__ = ("out",)
+    __slots__ = ("saved",)
     formula = "σ′ = σ(1−σ)"
 
     def forward(self, x: Array) -> Array:
         with np.errstate(over="ignore"):
-            self.out = 1 / (1 + np.exp(-x))
-        return self.out
+            out = 1 / (1 + np.exp(-x))
+        self.saved = (out,)
+        return out
 
-    def backward(self, g: Array) -> Grads:
-        s = self.out
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (s,) = saved
         return (g * s * (1 - s),)
 
+    def jvp(self, dx: Array, s: Array) -> Value:
+        return dx * s * (1 - s)
 
-class Tanh(Function):
-    """f(x) = tanh x;  ∂f/∂x = 1 − tanh² x. Range (−1, 1)."""
 
-    __slots__ = ("out",)
+class Tanh(Primitive):
+    """f(x) = tanh x;  ∂f/∂x = 1 − tanh² x;  ḟ = ẋ·(1 − tanh² x). Range (−1, 1)."""
+
+    __slots__ = ("saved",)
     formula = "tanh′ = 1 − tanh²"
 
     def forward(self, x: Array) -> Array:
-        self.out = np.tanh(x)
-        return self.out
+        out = np.tanh(x)
+        self.saved = (out,)
+        return out
 
-    def backward(self, g: Array) -> Grads:
-        return (g * (1 - self.out * self.out),)
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (t,) = saved
+        return (g * (1 - t * t),)
+
+    def jvp(self, dx: Array, t: Array) -> Value:
+        return dx * (1 - t * t)
 
 
-class Relu(Function):
+class Relu(Primitive):
     """f(x) = max(x, 0);  ∂f/∂x = 1 for x > 0, else 0.
 
     At x = 0 the derivative does not exist; we use 0 (as PyTorch does), so a unit that sits exactly
-    at 0 — e.g. one initialised to zero — receives no gradient and stays "dead".
+    at 0 — e.g. one initialised to zero — receives no gradient and stays "dead". The mask is a
+    constant, so relu's second derivative is 0 (a gradient graph still flows through ``g``).
     """
 
     __slots__ = ("positive",)
@@ -70,11 +82,14 @@ class Relu(Function):
         self.positive = x > zero
         return np.maximum(x, zero)  # not x * mask: that gives −0.0 for negative x
 
-    def backward(self, g: Array) -> Grads:
+    def backward(self, g: Value, saved: Saved) -> Grads:
         return (g * self.positive,)
 
+    def jvp(self, dx: Array) -> Value:
+        return dx * self.positive
 
-class LeakyRelu(Function):
+
+class LeakyRelu(Primitive):
     """f(x) = x for x > 0, else α·x;  ∂f/∂x = 1 for x > 0, else α (also at x = 0, like PyTorch)."""
 
     __slots__ = ("factor", "slope")
@@ -87,47 +102,70 @@ class LeakyRelu(Function):
         self.factor: Array = np.where(x > 0, 1, self.slope).astype(x.dtype, copy=False)
         return x * self.factor
 
-    def backward(self, g: Array) -> Grads:
+    def backward(self, g: Value, saved: Saved) -> Grads:
         return (g * self.factor,)
 
+    def jvp(self, dx: Array) -> Value:
+        return dx * self.factor
 
-class Softmax(Function):
+
+class Softmax(Primitive):
     """sᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m) with m = max x;  ∂L/∂x = s ⊙ (g − Σ g⊙s).
 
+    Tangent: ṡ = s ⊙ (ẋ − Σ ẋ⊙s).
+
     Subtracting the maximum changes nothing mathematically and keeps e^… ≤ 1, so large inputs do
-    not overflow.
+    not overflow. Over an axis of length 0 the result is empty.
     """
 
-    __slots__ = ("axis", "out")
+    __slots__ = ("axis", "saved")
     formula = "∂sᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ)"
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
     def forward(self, x: Array) -> Array:
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
-        self.out = out = np.asarray(e / e.sum(axis=self.axis, keepdims=True))
+        out: Array
+        if x.shape[self.axis] == 0:
+            out = x.copy()
+        else:
+            e = np.exp(x - x.max(axis=self.axis, keepdims=True))
+            out = np.asarray(e / e.sum(axis=self.axis, keepdims=True))
+        self.saved = (out,)
         return out
 
-    def backward(self, g: Array) -> Grads:
-        s = self.out
-        return (s * (g - (g * s).sum(axis=self.axis, keepdims=True)),)
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (s,) = saved
+        return (s * (g - dual.sum_to(g * s, self.axis, True)),)
+
+    def jvp(self, dx: Array, s: Array) -> Value:
+        return s * (dx - (dx * s).sum(axis=self.axis, keepdims=True))
 
 
-class LogSoftmax(Function):
-    """f(x) = x − m − ln Σⱼ e^(xⱼ − m) (m = max x);  ∂L/∂x = g − softmax(x)·Σ g."""
+class LogSoftmax(Primitive):
+    """f(x) = x − m − ln Σⱼ e^(xⱼ − m) (m = max x);  ∂L/∂x = g − softmax(x)·Σ g;
+    ḟ = ẋ − Σ softmax(x)⊙ẋ."""
 
-    __slots__ = ("axis", "out")
+    __slots__ = ("axis", "saved")
     formula = "∂ log sᵢ/∂xⱼ = δᵢⱼ − sⱼ"
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
     def forward(self, x: Array) -> Array:
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        log_total = np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
-        self.out = out = np.asarray(shifted - log_total)
+        out: Array
+        if x.shape[self.axis] == 0:
+            out = x.copy()
+        else:
+            shifted = x - x.max(axis=self.axis, keepdims=True)
+            log_total = np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+            out = np.asarray(shifted - log_total)
+        self.saved = (out,)
         return out
 
-    def backward(self, g: Array) -> Grads:
-        return (g - np.exp(self.out) * g.sum(axis=self.axis, keepdims=True),)
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (out,) = saved
+        return (g - dual.exp(out) * dual.sum_to(g, self.axis, True),)
+
+    def jvp(self, dx: Array, out: Array) -> Value:
+        return dx - (np.exp(out) * dx).sum(axis=self.axis, keepdims=True)

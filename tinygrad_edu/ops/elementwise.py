@@ -1,81 +1,111 @@
-"""Elementwise functions of one tensor: neg, exp, log, sqrt, abs, clip."""
+"""Elementwise functions of one tensor: neg, exp, log, sqrt, abs, clip, sin, cos.
+
+``g`` is the upstream gradient ∂L/∂out and ``dx`` the input's tangent in a forward-mode rule.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Array, Function, Grads
+from ..autograd import Array, Grads, Saved
+from . import dual
+from .dual import Primitive, Value
 
 
-class Neg(Function):
-    """f(x) = −x;  ∂f/∂x = −1."""
+class Neg(Primitive):
+    """f(x) = −x;  ∂f/∂x = −1;  ḟ = −ẋ."""
 
+    __slots__ = ()
     formula = "∂(−x)/∂x = −1"
 
     def forward(self, x: Array) -> Array:
         return -x
 
-    def backward(self, g: Array) -> Grads:
+    def backward(self, g: Value, saved: Saved) -> Grads:
         return (-g,)
 
+    def jvp(self, dx: Array) -> Value:
+        return -dx
 
-class Exp(Function):
-    """f(x) = eˣ;  ∂f/∂x = eˣ (the output itself, so it is saved instead of recomputed)."""
 
-    __slots__ = ("out",)
+class Exp(Primitive):
+    """f(x) = eˣ;  ∂f/∂x = eˣ — the output itself, so it is saved instead of recomputed."""
+
+    __slots__ = ("saved",)
     formula = "∂eˣ/∂x = eˣ"
 
     def forward(self, x: Array) -> Array:
-        self.out = np.exp(x)
-        return self.out
+        out = np.exp(x)
+        self.saved = (out,)
+        return out
 
-    def backward(self, g: Array) -> Grads:
-        return (g * self.out,)
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (out,) = saved
+        return (g * out,)
+
+    def jvp(self, dx: Array, out: Array) -> Value:
+        return dx * out
 
 
-class Log(Function):
-    """f(x) = ln x;  ∂f/∂x = 1/x."""
+class Log(Primitive):
+    """f(x) = ln x;  ∂f/∂x = 1/x;  ḟ = ẋ/x."""
 
-    __slots__ = ("x",)
+    __slots__ = ("saved",)
     formula = "∂ln x/∂x = 1/x"
 
     def forward(self, x: Array) -> Array:
-        self.x = x
+        self.saved = (x,)
         return np.log(x)
 
-    def backward(self, g: Array) -> Grads:
-        return (g / self.x,)
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (x,) = saved
+        return (g / x,)
+
+    def jvp(self, dx: Array, x: Array) -> Value:
+        return dx / x
 
 
-class Sqrt(Function):
-    """f(x) = √x;  ∂f/∂x = 1/(2√x)."""
+class Sqrt(Primitive):
+    """f(x) = √x;  ∂f/∂x = 1/(2√x);  ḟ = ẋ/(2√x)."""
 
-    __slots__ = ("out",)
+    __slots__ = ("saved",)
     formula = "∂√x/∂x = 1/(2√x)"
 
     def forward(self, x: Array) -> Array:
-        self.out = np.sqrt(x)
-        return self.out
+        out = np.sqrt(x)
+        self.saved = (out,)
+        return out
 
-    def backward(self, g: Array) -> Grads:
-        return (g / (2 * self.out),)
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (out,) = saved
+        return (g / (2 * out),)
+
+    def jvp(self, dx: Array, out: Array) -> Value:
+        return dx / (2 * out)
 
 
-class Abs(Function):
-    """f(x) = |x|;  ∂f/∂x = sign x. At the kink x = 0 we use 0 (a subgradient; PyTorch too)."""
+class Abs(Primitive):
+    """f(x) = |x|;  ∂f/∂x = sign x. At the kink x = 0 we use 0 (a subgradient; PyTorch too).
 
-    __slots__ = ("x",)
+    sign x is constant wherever it is defined, so it is kept as a constant: the second
+    derivative of |x| is 0 (away from the kink), as the graph of the gradient then says.
+    """
+
+    __slots__ = ("sign",)
     formula = "∂|x|/∂x = sign x"
 
     def forward(self, x: Array) -> Array:
-        self.x = x
+        self.sign = np.sign(x)
         return np.abs(x)
 
-    def backward(self, g: Array) -> Grads:
-        return (g * np.sign(self.x),)
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        return (g * self.sign,)
+
+    def jvp(self, dx: Array) -> Value:
+        return dx * self.sign
 
 
-class Clip(Function):
+class Clip(Primitive):
     """f(x) = min(max(x, lo), hi);  ∂f/∂x = 1 where lo ≤ x ≤ hi, else 0.
 
     Outside the range the output is a constant, so no gradient flows there: this is why a log loss
@@ -97,5 +127,44 @@ class Clip(Function):
         self.inside = inside
         return np.clip(x, self.lo, self.hi)
 
-    def backward(self, g: Array) -> Grads:
+    def backward(self, g: Value, saved: Saved) -> Grads:
         return (g * self.inside,)
+
+    def jvp(self, dx: Array) -> Value:
+        return dx * self.inside
+
+
+class Sin(Primitive):
+    """f(x) = sin x;  ∂f/∂x = cos x;  ḟ = ẋ·cos x."""
+
+    __slots__ = ("saved",)
+    formula = "∂sin x/∂x = cos x"
+
+    def forward(self, x: Array) -> Array:
+        self.saved = (x,)
+        return np.sin(x)
+
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (x,) = saved
+        return (g * dual.cos(x),)
+
+    def jvp(self, dx: Array, x: Array) -> Value:
+        return dx * np.cos(x)
+
+
+class Cos(Primitive):
+    """f(x) = cos x;  ∂f/∂x = −sin x;  ḟ = −ẋ·sin x."""
+
+    __slots__ = ("saved",)
+    formula = "∂cos x/∂x = −sin x"
+
+    def forward(self, x: Array) -> Array:
+        self.saved = (x,)
+        return np.cos(x)
+
+    def backward(self, g: Value, saved: Saved) -> Grads:
+        (x,) = saved
+        return (-g * dual.sin(x),)
+
+    def jvp(self, dx: Array, x: Array) -> Value:
+        return -dx * np.sin(x)

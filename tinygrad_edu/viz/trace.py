@@ -99,7 +99,7 @@ def _local(fn: Function, upstream: Array, input_grads: Any) -> tuple[Array | Non
     """
     with np.errstate(all="ignore"):  # the same values backward itself just computed
         if isinstance(fn, LOCAL_OPS):
-            return tuple(fn.backward(np.ones_like(upstream)))
+            return tuple(fn.grads(np.ones_like(upstream)))
         if upstream.size == 1 and upstream.item() != 0:
             return tuple(None if g is None else g / upstream for g in input_grads)
     return (None,) * len(fn.inputs)

@@ -1,0 +1,200 @@
+"""What keeps a gradient from being silently wrong: version checks, anomaly checks, op checks.
+
+* **In-place changes.** An op's backward uses values it saved in forward (``Mul`` saves both
+  factors). If one of them is changed in place before ``backward`` — an optimizer step, ``w -= …``
+  under ``no_grad`` — the gradient would be computed at the new value, silently. Every such change
+  made through the library calls ``mark_changed(t)``, which bumps ``t``'s version and stamps it
+  with the engine's creation counter (``next_seq``). An op recorded *before* that stamp that
+  saved ``t`` raises in backward (``check_versions``), as PyTorch's "modified by an inplace
+  operation" does.
+
+  Cost: nothing per op. Ops already carry their creation number ``seq``; the walk compares it
+  with ``changes.last``, the stamp of the newest in-place change anywhere, and looks closer only
+  for ops older than that.
+* **Anomalies.** Inside ``detect_anomaly()`` every forward value (``check_forward``) and every
+  gradient (``check_backward``) must be finite; the first that is not raises, naming the op and,
+  for a gradient, where the op was recorded in the user's code.
+* **A user's op.** ``checked_backward`` wraps the backward of a ``Function`` subclass written
+  outside the library so that a wrong number, shape or dtype of gradients is named at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+
+#: The engine's creation counter (shared with ``autograd``): ops and in-place changes draw from it.
+next_seq: Callable[[], int] = itertools.count(1).__next__
+
+#: How many change stamps a tensor keeps, to say which version an op saved.
+KEPT_STAMPS = 8
+
+
+class _Changes:
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = 0  # the stamp of the newest in-place change anywhere (0: none yet)
+
+
+changes = _Changes()
+
+
+def mark_changed(t: Any) -> None:
+    """Record that ``t``'s data was just changed in place: bump its version, stamp the change."""
+    stamp = next_seq()
+    t._version = getattr(t, "_version", 0) + 1
+    stamps = getattr(t, "_stamps", None)
+    t._stamps = (*stamps[-(KEPT_STAMPS - 1) :], stamp) if stamps else (stamp,)
+    changes.last = stamp
+
+
+def version(t: Any) -> int:
+    """How many times ``t`` was changed in place through the library (0 for a fresh tensor)."""
+    return int(getattr(t, "_version", 0))
+
+
+def _describe(t: Any) -> str:
+    name = getattr(t, "name", None)
+    return f"{name!r} (shape {t.data.shape})" if name else f"a tensor of shape {t.data.shape}"
+
+
+def saved_tensors(fn: Any, node: Any) -> list[Any | None]:
+    """For each value ``fn`` saved, the tensor whose data it is: an input, or ``node`` (the output).
+
+    ``None`` for a value that is neither (an intermediate result, such as a fused loss's).
+    Inputs come first, so an op whose output *is* its input counts it as the input.
+    """
+    found: list[Any | None] = []
+    for value in fn.saved:
+        match = next((t for t in fn.inputs if t.data is value), None)
+        if match is None and node is not None and node.data is value:
+            match = node
+        found.append(match)
+    return found
+
+
+def check_versions(fn: Any, node: Any) -> None:
+    """Raise ``RuntimeError`` if a tensor that ``fn`` saved was changed in place since then."""
+    for t in saved_tensors(fn, node):
+        stamps = getattr(t, "_stamps", ()) if t is not None else ()
+        if not stamps or stamps[-1] < fn.seq:
+            continue
+        now = version(t)
+        later = sum(1 for s in stamps if s > fn.seq)
+        then = str(now - later) if later < len(stamps) else f"≤ {now - later}"
+        role = "its output" if t is node else "an input"
+        raise RuntimeError(
+            f"{fn.name}.backward needs {role}, {_describe(t)}, as it was when {fn.name} was "
+            f"recorded, but it was modified in place since: it is at version {now}, "
+            f"{fn.name} saved version {then}. Compute the forward pass again after changing it "
+            "(for example, call backward before the optimizer's step)"
+        )
+
+
+# --------------------------------------------------------------------------------- anomalies
+def _first_bad(values: Array) -> str | None:
+    """'nan', 'inf' or '-inf' for the first non-finite element of a float array, else None."""
+    if values.dtype.kind != "f" or np.isfinite(values).all():
+        return None
+    bad = values.reshape(-1)[~np.isfinite(values.reshape(-1))][0]
+    return str(bad)
+
+
+def recorded_at() -> str:
+    """The innermost line of user code on the stack (outside this library), as 'file:line'."""
+    package = __name__.rsplit(".", 1)[0].replace(".", "/")
+    for frame in reversed(traceback.extract_stack()):
+        path = frame.filename.replace("\\", "/")
+        if f"/{package}/" not in path:
+            return f"{frame.filename}:{frame.lineno} ({(frame.line or '').strip()})"
+    return "an unknown place"
+
+
+def check_forward(fn: Any, out: Any) -> None:
+    """Anomaly mode: raise if the value ``fn`` just produced holds NaN or ±inf."""
+    bad = _first_bad(out.data)
+    if bad is not None:
+        raise FloatingPointError(
+            f"{fn.name} produced {bad} in its output (shape {out.data.shape}) at "
+            f"{recorded_at()}; inputs: " + ", ".join(_describe(t) for t in fn.inputs)
+        )
+
+
+def check_backward(fn: Any, node: Any, grads: Sequence[Any]) -> None:
+    """Anomaly mode: raise if a gradient ``fn.backward`` returned holds NaN or ±inf."""
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        bad = _first_bad(g.data if not isinstance(g, np.ndarray) else g)
+        if bad is not None:
+            where = getattr(fn, "tags", ())
+            line = next((tag[1] for tag in where if tag[0] == "recorded_at"), "an unknown place")
+            raise FloatingPointError(
+                f"{fn.name}.backward returned {bad} in the gradient for input {i} "
+                f"({_describe(fn.inputs[i])}); the {fn.name} was recorded at {line}. "
+                f"Its output was {_describe(node)}"
+            )
+
+
+# --------------------------------------------------------------------------------- user ops
+def checked_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """``backward`` of a user's op, checked: one gradient per input, of its shape and dtype.
+
+    A gradient may also have the *broadcast* shape of the op's output (the engine sums it down),
+    so the shape check accepts any shape that the input's shape broadcasts to.
+    """
+
+    takes_saved = len(inspect.signature(backward).parameters) >= 3  # (self, g, saved)
+
+    @functools.wraps(backward)
+    def run(fn: Any, g: Any, saved: Any) -> Any:
+        grads = backward(fn, g, saved) if takes_saved else backward(fn, g)
+        name, inputs = type(fn).__name__, fn.inputs
+        if not isinstance(grads, (tuple, list)):
+            grads = (grads,) if len(inputs) == 1 else grads
+        if not isinstance(grads, (tuple, list)) or len(grads) != len(inputs):
+            count = len(grads) if isinstance(grads, (tuple, list)) else "not a tuple of"
+            raise TypeError(
+                f"{name}.backward returned {count} gradients for {len(inputs)} inputs; "
+                "return one per input (None where there is none)"
+            )
+        for i, (t, gi) in enumerate(zip(inputs, grads, strict=True)):
+            if gi is None:
+                continue
+            data = gi if isinstance(gi, np.ndarray) else getattr(gi, "data", None)
+            if not isinstance(data, np.ndarray):
+                raise TypeError(
+                    f"{name}.backward: gradient {i} is a {type(gi).__name__}, not an array"
+                )
+            shape = t.data.shape
+            if data.shape != shape and not _broadcasts_to(shape, data.shape):
+                raise ValueError(
+                    f"{name}.backward: gradient {i} has shape {data.shape}, but input {i} has "
+                    f"shape {shape} (a gradient must have the input's shape, or the output's "
+                    "broadcast shape)"
+                )
+            if data.dtype != t.data.dtype:
+                raise TypeError(
+                    f"{name}.backward: gradient {i} has dtype {data.dtype}, but input {i} has "
+                    f"dtype {t.data.dtype}; return it in the input's dtype"
+                )
+        return tuple(grads)
+
+    return run
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
