@@ -37,10 +37,11 @@ from .autograd import Function
 from .derivatives import grad
 from .functions import cat, maximum, minimum, stack, where
 from .gradcheck import gradcheck, gradgradcheck, numerical_grad
-from .tensor import Tensor
+from .tensor import NoGradError, Tensor
 
 __all__ = [
     "Function",
+    "NoGradError",
     "Tensor",
     "activations",
     "cat",

@@ -91,7 +91,8 @@ def check_versions(fn: Any, node: Any) -> None:
             continue
         now = version(t)
         later = sum(1 for s in stamps if s > fn.seq)
-        then = str(now - later) if later < len(stamps) else f"≤ {now - later}"
+        exact = later < len(stamps) or now == len(stamps)  # (older stamps were dropped)
+        then = str(now - later) if exact else f"≤ {now - later}"
         role = "its output" if t is node else "an input"
         raise RuntimeError(
             f"{fn.name}.backward needs {role}, {_describe(t)}, as it was when {fn.name} was "
@@ -168,9 +169,12 @@ def checked_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
                 f"{name}.backward returned {count} gradients for {len(inputs)} inputs; "
                 "return one per input (None where there is none)"
             )
-        for i, (t, gi) in enumerate(zip(inputs, grads, strict=True)):
+        grads = list(grads)
+        for i, (t, gi) in enumerate(zip(inputs, list(grads), strict=True)):
             if gi is None:
                 continue
+            if isinstance(gi, np.generic):  # NumPy's result for 0-d arrays
+                gi = np.asarray(gi)
             data = gi if isinstance(gi, np.ndarray) else getattr(gi, "data", None)
             if not isinstance(data, np.ndarray):
                 raise TypeError(
@@ -188,6 +192,7 @@ def checked_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
                     f"{name}.backward: gradient {i} has dtype {data.dtype}, but input {i} has "
                     f"dtype {t.data.dtype}; return it in the input's dtype"
                 )
+            grads[i] = gi
         return tuple(grads)
 
     return run

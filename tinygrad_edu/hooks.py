@@ -58,6 +58,8 @@ class TensorHooks:
 
     def run(self, node: Any, g: Any, keep: bool) -> Any:
         """Call every hook on ``g`` in order; keep the result in ``.grad`` if retained."""
+        if isinstance(g, np.generic):  # NumPy's result for 0-d arrays: hooks see an array
+            g = np.asarray(g)
         for fn in list(self.fns.values()):
             replaced = fn(g)
             if replaced is not None:

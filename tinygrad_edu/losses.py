@@ -172,7 +172,7 @@ class BinaryCrossEntropy(Function):
         self.inside = clipped == p  # the clip changed nothing there (and NaN is not inside)
         if not self.inside.all():  # outside [ε, 1 − ε]: is any prediction outside [0, 1]?
             _check_unit_range("y_pred", p)
-        if np.minimum.reduce(y, axis=None) < 0 or np.maximum.reduce(y, axis=None) > 1:
+        if not (np.minimum.reduce(y, axis=None) >= 0 and np.maximum.reduce(y, axis=None) <= 1):
             _check_unit_range("y_true", y)
         self.p = p = clipped
         self.q = q = self.one - p

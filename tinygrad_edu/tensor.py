@@ -298,7 +298,8 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods):
             ufunc(self.data, value, out=self.data, casting="same_kind")
         except (TypeError, ValueError) as err:
             shape = np.shape(value)
-            raise type(err)(
+            kind = TypeError if isinstance(err, TypeError) else ValueError
+            raise kind(
                 f"{symbol} on {_label(self)} (dtype {self.data.dtype}) with a value of shape "
                 f"{shape} (dtype {np.result_type(value)}): {err}"
             ) from None

@@ -86,14 +86,16 @@ class Max(Primitive):
     constant of the derivative: max's second derivative is 0.
     """
 
-    __slots__ = ("axis", "keepdims", "out", "x")
+    __slots__ = ("axis", "keepdims", "out", "saved", "x")
     formula = "∂max(x)/∂xᵢ = 1 at the max (ties share)"
 
     def __init__(self, axis: Axis, keepdims: bool) -> None:
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x: Array) -> Array:
-        self.x = x
+        # Which elements won is worked out in backward, from x: x is saved so that an in-place
+        # change of it is caught (the mask itself is a constant, even with create_graph).
+        self.x, self.saved = x, (x,)
         self.out = np.asarray(x.max(axis=self.axis, keepdims=True))
         if self.keepdims:
             return self.out
@@ -108,7 +110,7 @@ class Max(Primitive):
     def backward(self, g: Value, saved: Saved) -> Grads:
         return (self._share() * g.reshape(self.out.shape),)
 
-    def jvp(self, dx: Array) -> Value:
+    def jvp(self, dx: Array, x: Array) -> Value:
         return np.asarray((self._share() * dx).sum(axis=self.axis, keepdims=self.keepdims))
 
 
