@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tge
 from tinygrad_edu import ops
+from tinygrad_edu.convolution import conv2d, max_pool2d
 from tinygrad_edu.testing import strategies as S
 
 Case = tuple[list[np.ndarray], dict[str, Any]]
@@ -157,6 +158,58 @@ def _joined(draw: st.DrawFn, same_shape: bool) -> Case:
     if same_shape:
         axis = draw(st.integers(-len(base) - 1, len(base)))
     return [draw(S.arrays(s)) for s in shapes], {"axis": axis}
+
+
+@st.composite
+def _image(draw: st.DrawFn, distinct: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
+    """A small NCHW image and window parameters that fit it."""
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    h, w = draw(st.integers(2, 5)), draw(st.integers(2, 5))
+    kernel = (draw(st.integers(1, h)), draw(st.integers(1, w)))
+    stride = draw(st.integers(1, 2))
+    image = draw(S.distinct((n, c, h, w))) if distinct else draw(S.arrays((n, c, h, w)))
+    return image, {"kernel": kernel, "stride": stride}
+
+
+@st.composite
+def _unfold(draw: st.DrawFn) -> Case:
+    image, params = draw(_image())
+    return [image], {**params, "padding": draw(st.integers(0, 1))}
+
+
+@st.composite
+def _fold(draw: st.DrawFn) -> Case:
+    image, params = draw(_image())
+    padding = draw(st.integers(0, 1))
+    n, c, h, w = image.shape
+    oh, ow = ops.windows.output_size((h, w), params["kernel"], params["stride"], padding)
+    k = params["kernel"][0] * params["kernel"][1]
+    cols = draw(S.arrays((n, c * k, oh * ow)))
+    return [cols], {**params, "padding": padding, "shape": image.shape}
+
+
+@st.composite
+def _pool(draw: st.DrawFn) -> Case:
+    image, params = draw(_image(distinct=True))
+    return [image], params
+
+
+@st.composite
+def _conv(draw: st.DrawFn) -> Case:
+    image, params = draw(_image())
+    out_channels = draw(st.integers(1, 3))
+    kh, kw = params["kernel"]
+    weight = draw(S.arrays((out_channels, image.shape[1], kh, kw)))
+    bias = draw(S.arrays((out_channels,)))
+    return [image, weight, bias], {"stride": params["stride"], "padding": draw(st.integers(0, 1))}
+
+
+def _torch_unfold(x: Any, kernel: Any, stride: int, padding: int) -> Any:
+    return _t().nn.functional.unfold(x, kernel, padding=padding, stride=stride)
+
+
+def _torch_fold(c: Any, kernel: Any, stride: int, padding: int, shape: Any) -> Any:
+    return _t().nn.functional.fold(c, shape[2:], kernel, padding=padding, stride=stride)
 
 
 def _clip_safe(shape: S.Shape) -> st.SearchStrategy[np.ndarray]:
@@ -343,6 +396,34 @@ ROWS: list[OpRow] = [
         _scatter(),
         lambda g, index, shape: g._scatter(index, shape),
         _torch_scatter,
+    ),
+    OpRow(
+        "unfold",
+        (ops.Unfold,),
+        _unfold(),
+        lambda x, kernel, stride, padding: x._unfold(kernel, stride, padding),
+        _torch_unfold,
+    ),
+    OpRow(
+        "fold",
+        (ops.Fold,),
+        _fold(),
+        lambda c, kernel, stride, padding, shape: c._fold(shape, kernel, stride, padding),
+        _torch_fold,
+    ),
+    OpRow(
+        "max_pool2d",
+        (ops.MaxPool2d,),
+        _pool(),
+        lambda x, kernel, stride: max_pool2d(x, kernel, stride),
+        lambda x, kernel, stride: _t().nn.functional.max_pool2d(x, kernel, stride),
+    ),
+    OpRow(
+        "conv2d",
+        (ops.Unfold, ops.MatMul, ops.Reshape, ops.Add),
+        _conv(),
+        lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding),
+        lambda x, w, b, stride, padding: _t().nn.functional.conv2d(x, w, b, stride, padding),
     ),
     OpRow(
         "where",

@@ -144,3 +144,13 @@ def test_which_ops_need_their_first_input(expression: object, expected: str) -> 
     row = OpRow("case", (), st.nothing(), expression, expression)  # type: ignore[arg-type]
     a, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[2.0, 1.0], [1.0, 3.0]])
     assert _changed_result(row, [a, b], {}, 0) == expected
+
+
+def test_a_change_seen_through_a_saved_view_is_refused() -> None:
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="w")
+    x = Tensor([[1.0, 0.0]], requires_grad=True)
+    loss = (x @ w.T).sum()  # MatMul saved w.T, a view of w's memory
+    with no_grad():
+        w -= 1.0
+    with pytest.raises(RuntimeError, match=r"shares memory with 'w'"):
+        loss.backward()

@@ -20,10 +20,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
 import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,12 +52,34 @@ changes = _Changes()
 
 
 def mark_changed(t: Any) -> None:
-    """Record that ``t``'s data was just changed in place: bump its version, stamp the change."""
+    """Record that ``t``'s data was just changed in place: bump its version, stamp the change.
+
+    The stamp is also kept for the memory ``t.data`` lives in, so that a *view* of it that an op
+    saved (``w.T``, ``w.reshape(...)``, ``x[1:]``) is caught as changed too.
+    """
     stamp = next_seq()
     t._version = getattr(t, "_version", 0) + 1
     stamps = getattr(t, "_stamps", None)
     t._stamps = (*stamps[-(KEPT_STAMPS - 1) :], stamp) if stamps else (stamp,)
+    owner = _owner(t.data)
+    with contextlib.suppress(TypeError):  # (memory owned by an object without weak references)
+        _changed_memory[id(owner)] = (stamp, weakref.ref(owner), t)
+    if len(_changed_memory) > 4096:  # forget memory that no longer exists
+        for key, (_, ref, _t) in list(_changed_memory.items()):
+            if ref() is None:
+                del _changed_memory[key]
     changes.last = stamp
+
+
+#: id of an array that owns memory → (stamp of its last in-place change, the array, the tensor).
+_changed_memory: dict[int, tuple[int, weakref.ref[Any], Any]] = {}
+
+
+def _owner(a: Any) -> Any:
+    """The array that owns ``a``'s memory (``a`` itself unless it is a view)."""
+    while getattr(a, "base", None) is not None:  # (a stride-tricks view's base is a wrapper)
+        a = a.base
+    return a
 
 
 def version(t: Any) -> int:
@@ -84,22 +108,34 @@ def saved_tensors(fn: Any, node: Any) -> list[Any | None]:
 
 
 def check_versions(fn: Any, node: Any) -> None:
-    """Raise ``RuntimeError`` if a tensor that ``fn`` saved was changed in place since then."""
-    for t in saved_tensors(fn, node):
+    """Raise ``RuntimeError`` if a value that ``fn`` saved was changed in place since then."""
+    for value, t in zip(fn.saved, saved_tensors(fn, node), strict=True):
         stamps = getattr(t, "_stamps", ()) if t is not None else ()
-        if not stamps or stamps[-1] < fn.seq:
-            continue
-        now = version(t)
-        later = sum(1 for s in stamps if s > fn.seq)
-        exact = later < len(stamps) or now == len(stamps)  # (older stamps were dropped)
-        then = str(now - later) if exact else f"≤ {now - later}"
-        role = "its output" if t is node else "an input"
-        raise RuntimeError(
-            f"{fn.name}.backward needs {role}, {_describe(t)}, as it was when {fn.name} was "
-            f"recorded, but it was modified in place since: it is at version {now}, "
-            f"{fn.name} saved version {then}. Compute the forward pass again after changing it "
-            "(for example, call backward before the optimizer's step)"
-        )
+        if stamps and stamps[-1] > fn.seq:
+            now = version(t)
+            later = sum(1 for s in stamps if s > fn.seq)
+            exact = later < len(stamps) or now == len(stamps)  # (older stamps were dropped)
+            then = str(now - later) if exact else f"≤ {now - later}"
+            role = "its output" if t is node else "an input"
+            raise RuntimeError(
+                f"{fn.name}.backward needs {role}, {_describe(t)}, as it was when {fn.name} "
+                f"was recorded, but it was modified in place since: it is at version {now}, "
+                f"{fn.name} saved version {then}. {_AGAIN}"
+            )
+        owner = _owner(value)
+        entry = _changed_memory.get(id(owner))
+        if entry is not None and entry[1]() is owner and entry[0] > fn.seq:
+            raise RuntimeError(
+                f"{fn.name}.backward needs a value of shape {np.shape(value)} that shares memory "
+                f"with {_describe(entry[2])}, and that tensor was modified in place after "
+                f"{fn.name} was recorded (it is at version {version(entry[2])} now). {_AGAIN}"
+            )
+
+
+_AGAIN = (
+    "Compute the forward pass again after changing it (for example, call backward before the "
+    "optimizer's step)"
+)
 
 
 # --------------------------------------------------------------------------------- anomalies

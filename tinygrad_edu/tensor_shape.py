@@ -126,6 +126,16 @@ class ShapeMethods:
             index = tuple(i.data if hasattr(i, "requires_grad") else i for i in index)
         return self._unary(ops.Index(index), self)  # type: ignore[no-any-return]
 
+    def _unfold(self: Self_, kernel: tuple[int, int], stride: int, padding: int) -> Self_:
+        """Every kh×kw window as a column (im2col): see ``ops.windows.Unfold``."""
+        return self._unary(ops.Unfold(kernel, stride, padding), self)  # type: ignore[no-any-return]
+
+    def _fold(
+        self: Self_, shape: tuple[int, ...], kernel: tuple[int, int], stride: int, padding: int
+    ) -> Self_:
+        """Columns added back into an image of ``shape``, unfold's adjoint (``ops.Fold``)."""
+        return self._unary(ops.Fold(shape, kernel, stride, padding), self)  # type: ignore[no-any-return]
+
     def _scatter(self: Self_, index: Any, shape: tuple[int, ...]) -> Self_:
         """Zeros of ``shape`` with this tensor added at ``index`` (the backward of indexing)."""
         return self._unary(ops.Scatter(index, tuple(shape)), self)  # type: ignore[no-any-return]

@@ -14,6 +14,7 @@ from .elementwise import Abs, Clip, Cos, Exp, Log, Neg, Sin, Sqrt
 from .indexing import Index, Scatter, Where
 from .reductions import Axis, Max, Mean, Sum, Var
 from .shape import BroadcastTo, Cat, Reshape, Stack, Transpose
+from .windows import Fold, MaxPool2d, Unfold
 
 __all__ = [
     "Abs",
@@ -25,12 +26,14 @@ __all__ = [
     "Cos",
     "Div",
     "Exp",
+    "Fold",
     "Index",
     "LeakyRelu",
     "Log",
     "LogSoftmax",
     "MatMul",
     "Max",
+    "MaxPool2d",
     "Maximum",
     "Mean",
     "Minimum",
@@ -50,6 +53,7 @@ __all__ = [
     "Sum",
     "Tanh",
     "Transpose",
+    "Unfold",
     "Var",
     "Where",
 ]

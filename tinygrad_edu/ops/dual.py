@@ -30,39 +30,39 @@ class Primitive(Function):
     differentiable_backward: ClassVar[bool] = True
 
 
-def _is_array(x: Value) -> bool:
+def is_array(x: Value) -> bool:
     return type(x) is np.ndarray or isinstance(x, np.generic)
 
 
 def value(x: Value) -> Array:
     """The array behind ``x`` (``x`` itself for an array): for masks, which are constants."""
-    data: Array = x if _is_array(x) else x.data
+    data: Array = x if is_array(x) else x.data
     return data
 
 
 def exp(x: Value) -> Value:
     """eˣ elementwise."""
-    return np.exp(x) if _is_array(x) else x.exp()
+    return np.exp(x) if is_array(x) else x.exp()
 
 
 def log(x: Value) -> Value:
     """ln x elementwise."""
-    return np.log(x) if _is_array(x) else x.log()
+    return np.log(x) if is_array(x) else x.log()
 
 
 def sin(x: Value) -> Value:
     """sin x elementwise."""
-    return np.sin(x) if _is_array(x) else x.sin()
+    return np.sin(x) if is_array(x) else x.sin()
 
 
 def cos(x: Value) -> Value:
     """cos x elementwise."""
-    return np.cos(x) if _is_array(x) else x.cos()
+    return np.cos(x) if is_array(x) else x.cos()
 
 
 def sigmoid(x: Value) -> Value:
     """σ(x) = 1 / (1 + e⁻ˣ) elementwise (e⁻ˣ may overflow to inf, which gives the right 0)."""
-    if not _is_array(x):
+    if not is_array(x):
         return x.sigmoid()
     with np.errstate(over="ignore"):
         return 1 / (1 + np.exp(-x))
@@ -70,7 +70,7 @@ def sigmoid(x: Value) -> Value:
 
 def where(condition: Array, x: Value, y: Value) -> Value:
     """``x`` where ``condition`` (a constant boolean array) holds, else ``y``."""
-    tensors = [v for v in (x, y) if not (_is_array(v) or np.isscalar(v))]
+    tensors = [v for v in (x, y) if not (is_array(v) or np.isscalar(v))]
     if not tensors:
         return np.where(condition, x, y)
     return type(tensors[0])._where(condition, x, y)
@@ -82,7 +82,7 @@ def broadcast_to(x: Value, shape: tuple[int, ...]) -> Value:
     The array form writes into a fresh array rather than returning ``np.broadcast_to``'s
     read-only view: a gradient may be added to in place later.
     """
-    if not _is_array(x):
+    if not is_array(x):
         return x.broadcast_to(shape)
     out = np.empty(shape, dtype=x.dtype)
     out[...] = x
@@ -95,7 +95,7 @@ def scatter(g: Value, index: Any, shape: tuple[int, ...]) -> Value:
     Integer-array indices may pick an element twice (``x[[0, 0]]``); each pick adds its share,
     hence ``np.add.at`` (a plain assignment would keep only the last one).
     """
-    if not _is_array(g):
+    if not is_array(g):
         return g._scatter(index, shape)
     out = np.zeros(shape, dtype=g.dtype)
     parts = index if isinstance(index, tuple) else (index,)
@@ -108,7 +108,7 @@ def scatter(g: Value, index: Any, shape: tuple[int, ...]) -> Value:
 
 def sum_to(x: Value, axis: Any, keepdims: bool) -> Value:
     """Σ over ``axis`` (``None``: everything), like ``x.sum(axis, keepdims)``."""
-    if _is_array(x):
+    if is_array(x):
         return add_reduce(x, axis=axis, keepdims=keepdims)
     return x.sum(axis, keepdims)
 
