@@ -15,9 +15,7 @@ gives N + 1 frames, all with the same layout (rows are padded to equal widths).
 
 from __future__ import annotations
 
-import html
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from ..tensor import Tensor
 from . import _text
 from ._doc import DotDoc, pad_bytes, pad_fields
 from .dot import GradView, build_doc
+from .escape import html_text, printable, script_json
 from .render import render_dot
 from .trace import BackwardTrace, trace_backward
 
@@ -79,14 +78,14 @@ class BackpropAnimation:
         the page.
         """
         frames = "\n".join(
-            f'<div class="frame" data-caption="{html.escape(c)}"{"" if k == 0 else " hidden"}>'
+            f'<div class="frame" data-caption="{html_text(c)}"{"" if k == 0 else " hidden"}>'
             f"{_inline(svg)}</div>"
             for k, (c, svg) in enumerate(zip(self.captions, self.svgs(renderer), strict=True))
         )
         n = len(self.docs) - 1
         return _PAGE.format(
-            title=html.escape(title), n=n, frames=frames, trace=self.trace.to_html(),
-            captions=json.dumps(self.captions),
+            title=html_text(title), n=n, frames=frames, trace=self.trace.to_html(),
+            captions=script_json(self.captions),
         )  # fmt: skip
 
     def _repr_html_(self) -> str:
@@ -187,7 +186,7 @@ def _caption(trace: BackwardTrace, k: int) -> str:
         )
     s = trace.steps[k - 1]
     shares = ", ".join(f"∂{L}/∂{c.label} += {_text.summarize(c.value)}" for c in s.contributions)
-    return (
+    return printable(  # the op's name is its class's: a user's op may be called anything
         f"Step {k} of {len(trace.steps)}: {s.op} at {s.label} with upstream "
         f"∂{L}/∂{s.label} = {_text.summarize(s.upstream)}; {shares or 'no input needs a grad'}."
     )

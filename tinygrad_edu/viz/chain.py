@@ -20,6 +20,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._text import number
+from .escape import printable
 
 if TYPE_CHECKING:
     from .trace import BackwardTrace, Contribution
@@ -58,7 +59,7 @@ def _scalar(value: object) -> float | None:
 
 def chain_text(trace: BackwardTrace, tensor: Tensor, max_paths: int = 8) -> str:
     """∂root/∂tensor as products along paths, with the numbers (see the module doc)."""
-    L, x = trace.labels[trace.root], trace.labels.get(tensor, tensor.name or "x")
+    L, x = trace.labels[trace.root], trace.labels.get(tensor, printable(tensor.name or "x"))
     paths, more = paths_to(trace, tensor, max_paths)
     if not paths:
         return f"No gradient reaches {x} from {L}: no path of ops that need a gradient joins them."

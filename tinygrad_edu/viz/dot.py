@@ -179,9 +179,7 @@ def _document(graph: Graph, view: GradView, opts: Options) -> DotDoc:
         if text:
             attrs["label"] = text
         doc.edges.append((e.tail, e.head, attrs))
-    label = _graph_label(graph, view, opts)
-    if label:
-        doc.graph_attrs["label"] = label
+    doc.label_lines = _graph_label(graph, view, opts)
     return doc
 
 
@@ -264,7 +262,7 @@ def _shades(graph: Graph, view: GradView) -> dict[str, str]:
     return shades
 
 
-def _graph_label(graph: Graph, view: GradView, opts: Options) -> str:
+def _graph_label(graph: Graph, view: GradView, opts: Options) -> list[str]:
     lines = [opts.title] if opts.title else []
     root = graph.labels[graph.root]
     missing = [v for v in graph.values if v.tensor.requires_grad and v.tensor.grad_fn is not None
@@ -283,4 +281,4 @@ def _graph_label(graph: Graph, view: GradView, opts: Options) -> str:
             f"arrows: the forward pass (a, b: the operands in the rule); ← g: the share of "
             f"∂{root} that flowed back along the arrow = upstream × local",
         ]
-    return "".join(line.replace("\\", "\\\\") + "\\l" for line in lines)
+    return lines
