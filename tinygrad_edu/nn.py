@@ -231,7 +231,7 @@ class Module:
         The file is read without pickle (``serialization.load_arrays``); names, shapes and dtypes
         must match the model exactly (see ``load_state_dict``); errors name the file and parameter.
         """
-        state = load_arrays(path)
+        state = load_arrays(path, dict(self.named_parameters()), type(self).__name__)
         return self.load_state_dict(state, source=f"load: {os.fspath(path)!r}")
 
 
