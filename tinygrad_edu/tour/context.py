@@ -41,7 +41,8 @@ class TourData:
 
 
 def load_tour_data(data_dir: Path | None = None) -> TourData:
-    """The shipped tables, or the notebook's CSVs from ``data_dir`` (FileNotFoundError if absent).
+    """The shipped tables, or the notebook's CSVs from ``data_dir`` (FileNotFoundError if absent,
+    DataError if the insurance table has fewer than the 2 rows a split needs).
 
     Insurance: X = [age/100, affordability], split by ``train_test_split(test_size=0.2,
     random_state=25)`` as the notebook did. Home prices: X = [area, bedrooms], y = price.
