@@ -124,3 +124,46 @@ def test_graph_writes_files(capsys: Any, tmp_path: Path, example: str) -> None:
         assert path.stat().st_size > 100 and f"wrote {path}" in out
     trace = (tmp_path / f"{example}_trace.txt").read_text()
     assert "Backward pass from L" in trace
+
+
+def csv_rows(path: Path, rows: int) -> Path:
+    path.write_text("x1,x2,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(rows)))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--seed", "-1"], "train: argument --seed: --seed must be an int ≥ 0, got -1"),
+        (["train", "--seed", "1.5"], "--seed must be an int ≥ 0, got '1.5'"),
+        (["train", "--dataset", "{header}"], "0 data row(s) are too few to split"),
+        (["train", "--dataset", "{one_row}"], "1 data row(s) are too few to split"),
+        (["train", "--save", "{tmp}/no/such/x.npz"], "the folder {tmp}/no/such does not exist"),
+        (["train", "--save", "{tmp}"], "--save {tmp}: is a folder; give a file name"),
+        (["train", "--save", "{file}/x.npz"], "the folder {file} does not exist"),
+        (["graph", "--out", "{file}"], "graph: --out {file}: is a file, not a folder"),
+        (["graph", "--out", "{file}/sub"], "--out {file}/sub: {file} is a file, not a folder"),
+        (["tour", "--out", "{file}", "--quick"], "tour: --out {file}: is a file, not a folder"),
+        (["tour", "--data-dir", "{tiny_tables}", "--quick"], "1 data row(s) are too few"),
+    ],
+)
+def test_usage_errors_are_found_before_any_work(
+    capsys: Any, tmp_path: Path, argv: list[str], message: str
+) -> None:
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    (tables / "insurance_data.csv").write_text("age,affordibility,bought_insurance\n22,1,0\n")
+    (tables / "homeprices_banglore.csv").write_text("area,bedrooms,price\n1056,2,39.07\n")
+    names = {
+        "tmp": str(tmp_path),
+        "file": str(csv_rows(tmp_path / "table.csv", 12)),
+        "header": str(csv_rows(tmp_path / "header.csv", 0)),
+        "one_row": str(csv_rows(tmp_path / "one.csv", 1)),
+        "tiny_tables": str(tables),
+    }
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, out, err = run(capsys, *(a.format(**names) for a in argv))
+    assert code == 2 and out == ""  # nothing trained, drawn or printed
+    assert err.count("\n") == 1 and err.startswith("tinygrad-edu: error: "), err
+    assert message.format(**names) in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # and nothing written

@@ -5,13 +5,17 @@
                        [--lr LR] [--epochs N] [--batch-size K]
     tinygrad-edu graph [neuron|mynn-loss] [--out DIR]
 
-Bad arguments (an unknown dataset, lr ≤ 0, epochs ≤ 0, a missing file) get a one-line message
-on stderr and exit status 2; a run that fails (say, the loss overflows) exits with 1.
+Usage errors — an unknown dataset, lr ≤ 0, epochs ≤ 0, a negative seed, a missing file, data
+too small to split, an output path that cannot be written (``--out`` naming a file, ``--save``
+into a missing or read-only folder) — are all found before any training or drawing, and get a
+one-line message on stderr and exit status 2. A run that fails (say, the loss overflows) exits
+with 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -49,6 +53,43 @@ def _positive(kind: type[int] | type[float], name: str) -> argparse._ActionType:
         return value
 
     return parse
+
+
+def _non_negative_int(name: str) -> argparse._ActionType:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an int ≥ 0, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be an int ≥ 0, got {text}")
+        return value
+
+    return parse
+
+
+def _output_folder(path: Path, flag: str) -> None:
+    """A usage error unless ``path`` is a folder, or one that can be made, that can be written."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path}: is a file, not a folder")
+    existing = path
+    while not existing.exists():  # the folder that ``mkdir(parents=True)`` would start from
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"{flag} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: the folder {existing} is not writable")
+
+
+def _output_file(path: Path, flag: str) -> None:
+    """A usage error unless ``path`` names a file that can be written in an existing folder."""
+    folder = path.parent
+    if path.is_dir():
+        raise UsageError(f"{flag} {path}: is a folder; give a file name such as model.npz")
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {path}: the folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: the folder {folder} is not writable")
 
 
 def _version() -> str:
@@ -112,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=32,
         help="width of the mlp's hidden layer (default 32)",
     )
-    train.add_argument("--seed", type=int, default=0, help="seed for shuffling and init")
+    train.add_argument(
+        "--seed", type=_non_negative_int("--seed"), default=0, help="seed for shuffling and init"
+    )
     train.add_argument("--save", type=Path, help="save the trained parameters to this .npz")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -138,6 +181,7 @@ def _tour(args: argparse.Namespace) -> int:
 
     if args.data_dir is not None and not args.data_dir.is_dir():
         raise UsageError(f"tour: --data-dir {args.data_dir}: no such folder")
+    _output_folder(args.out, "tour: --out")
     try:
         run_tour(args.out, args.data_dir, quick=args.quick, progress=not args.no_progress)
     except FileNotFoundError as err:
@@ -148,6 +192,8 @@ def _tour(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .tour.commands import CommandError, train_command
 
+    if args.save is not None:
+        _output_file(args.save, "train: --save")
     try:
         return train_command(args)
     except CommandError as err:
@@ -157,6 +203,7 @@ def _train(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     from .tour.commands import graph_command
 
+    _output_folder(args.out, "graph: --out")
     return graph_command(args.example, args.out)
 
 

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ._checks import check_seed
 from ._config import DEFAULT_DTYPE
 from .activations import Activation, get_activation
 from .autograd import Array, Function
@@ -231,7 +232,7 @@ class Module:
         The file is read without pickle (``serialization.load_arrays``); names, shapes and dtypes
         must match the model exactly (see ``load_state_dict``); errors name the file and parameter.
         """
-        state = load_arrays(path)
+        state = load_arrays(path, dict(self.named_parameters()), type(self).__name__)
         return self.load_state_dict(state, source=f"load: {os.fspath(path)!r}")
 
 
@@ -278,7 +279,7 @@ class Dense(Module):
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.activation = get_activation(activation)
         self.activation_name = None if activation is None else _name_of(self.activation)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(self._label(), seed))
         shapes = {"weight": (self.in_features, self.out_features), "bias": (self.out_features,)}
         for name, spec in (("weight", weight_init), ("bias", bias_init)):
             try:

@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from ._checks import check_seed
 from .autograd import Array
 from .tensor import Tensor
 
@@ -110,7 +111,7 @@ class Optimizer:
         self.shuffle = bool(shuffle)
         self.replace = bool(replace)
         self.seed = seed
-        self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(check_seed(owner, seed))
         self._in_order: Array = np.arange(0)
 
     # ----------------------------------------------------------------------------- batch policy

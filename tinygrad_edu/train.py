@@ -31,6 +31,17 @@ from typing import Any
 import numpy as np
 
 from ._config import no_grad
+from ._fit_checks import (
+    LOSS_NAMES as LOSS_NAMES,
+)
+from ._fit_checks import (
+    check_epochs,
+    check_threshold,
+    data_pair,
+    inputs,
+    loss_value,
+    resolve_loss,
+)
 from .autograd import Array
 from .optim import Optimizer
 from .tensor import Tensor
@@ -122,45 +133,6 @@ class History:
         return "\n".join(lines)
 
 
-def _array(where: str, name: str, data: Any) -> Array:
-    arr = data.data if isinstance(data, Tensor) else np.asarray(data)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: {name} must hold numbers, got dtype {arr.dtype}")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))
-        first = tuple(int(i) for i in bad[0])
-        kind = "NaN" if np.isnan(arr[first]) else "inf"
-        place = f"row {first[0]}" + (f", column {first[1]}" if len(first) > 1 else "")
-        raise ValueError(
-            f"{where}: {name} contains {kind} at {place} ({len(bad)} non-finite value(s) in all); "
-            "remove or impute them before training"
-        )
-    return arr
-
-
-def _inputs(where: str, X: Any) -> Tensor:
-    """``X`` as a 2-D float Tensor (a 1-D X is one feature); arrays are copied once, here."""
-    arr = _array(where, "X", X)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2 or arr.shape[0] == 0:
-        raise ValueError(f"{where}: X must be 2-D (samples, features) with rows; got {arr.shape}")
-    if arr.dtype.kind != "f":
-        arr = arr.astype(np.float64)
-    if isinstance(X, Tensor) and arr is X.data:
-        return X.detach()
-    return Tensor(arr)
-
-
-def _data(where: str, X: Any, y: Any) -> tuple[Tensor, Tensor]:
-    Xt = _inputs(where, X)
-    y_arr = _array(where, "y", y)
-    if y_arr.ndim == 0 or y_arr.shape[0] != Xt.shape[0]:
-        rows = "a scalar" if y_arr.ndim == 0 else f"{y_arr.shape[0]} rows (shape {y_arr.shape})"
-        raise ValueError(f"{where}: X has {Xt.shape[0]} rows (shape {Xt.shape}) but y has {rows}")
-    return Xt, y.detach() if isinstance(y, Tensor) else Tensor(y_arr)
-
-
 def _metrics(metrics: Sequence[str | Metric] | None) -> dict[str, Metric]:
     found: dict[str, Metric] = {}
     for m in metrics or ():
@@ -195,7 +167,7 @@ def fit(
     model: Model,
     X: Any,
     y: Any,
-    loss: Loss,
+    loss: Loss | str,
     optimizer: Optimizer,
     epochs: int,
     loss_threshold: float | None = None,
@@ -211,19 +183,23 @@ def fit(
     A NaN or infinite loss raises ``NonFiniteLossError`` naming the epoch and update, before that
     update is applied. ``progress`` shows a tqdm bar (when tqdm is installed) for runs of more
     than ``PROGRESS_MIN_UPDATES`` updates. Inputs are checked before any update is made.
+
+    ``loss`` is a function ``loss(y_pred, y_true)`` returning one number as a Tensor (the mean
+    over the batch), or a name as Keras takes them — ``"mse"``, ``"mae"``,
+    ``"binary_crossentropy"``, ... (``LOSS_NAMES`` lists them). ``epochs`` is an int ≥ 1 (a
+    NumPy integer too), ``loss_threshold`` a finite number or None.
     """
-    Xt, yt = _data("fit", X, y)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be an int ≥ 1, got {epochs!r}")
-    if loss_threshold is not None and not math.isfinite(loss_threshold):
-        raise ValueError(f"fit: loss_threshold must be a finite number, got {loss_threshold!r}")
+    Xt, yt = data_pair("fit", X, y)
+    epochs = check_epochs("fit", epochs)
+    loss_threshold = check_threshold("fit", loss_threshold)
+    loss = resolve_loss("fit", loss)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an Optimizer, got {type(optimizer).__name__}")
     val = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
-        val = _data("fit: validation_data", *validation_data)
+        val = data_pair("fit: validation_data", *validation_data)
     metric_fns = _metrics(metrics)
     hooks = list(callbacks or ())
     for cb in hooks:
@@ -251,7 +227,7 @@ def fit(
                     yb = Tensor.from_numpy(ya.take(idx, axis=0))
                 out = model(xb)
                 lt = loss(out, yb)
-                value = lt.item()
+                value = loss_value("fit", loss, lt)
                 if not math.isfinite(value):
                     raise NonFiniteLossError(
                         f"fit: the loss became {value} at epoch {epoch}, update {batches + 1} "
@@ -297,14 +273,18 @@ def fit(
 
 
 def evaluate(
-    model: Model, X: Any, y: Any, loss: Loss, metrics: Sequence[str | Metric] | None = None
+    model: Model,
+    X: Any,
+    y: Any,
+    loss: Loss | str,
+    metrics: Sequence[str | Metric] | None = None,
 ) -> dict[str, float]:
     """``{"loss": L, <metric>: value, ...}`` on all of (X, y), without recording a graph.
 
     Calls ``model.eval()`` first when the model has it.
     """
-    Xt, yt = _data("evaluate", X, y)
-    return _score(model, Xt, yt, loss, _metrics(metrics))
+    Xt, yt = data_pair("evaluate", X, y)
+    return _score(model, Xt, yt, resolve_loss("evaluate", loss), _metrics(metrics))
 
 
 def _score(
@@ -313,14 +293,14 @@ def _score(
     _set_mode(model, "eval")
     with no_grad():
         out = model(Xt)
-        scores = {"loss": loss(out, yt).item()}
+        scores = {"loss": loss_value("evaluate", loss, loss(out, yt))}
     scores.update({name: fn(out.data, yt.data) for name, fn in fns.items()})
     return scores
 
 
 def predict(model: Model, X: Any) -> Array:
     """``model(X)`` as a NumPy array, with no graph recorded (``model.eval()`` if it has it)."""
-    Xt = _inputs("predict", X)
+    Xt = inputs("predict", X)
     _set_mode(model, "eval")
     with no_grad():
         return model(Xt).data

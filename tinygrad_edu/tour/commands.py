@@ -30,6 +30,8 @@ from ..nn import Dense, Module, Sequential
 from ..train import evaluate, fit
 
 DATASETS = ("insurance", "home-prices", "breast-cancer", "digits")
+#: Rows a table needs for the 80/20 split to leave one row on each side.
+MIN_ROWS = 2
 DEFAULT_LR = {"batch": 0.1, "sgd": 0.01, "minibatch": 0.05, "momentum": 0.05, "adam": 0.01}
 
 
@@ -92,6 +94,11 @@ def prepare(dataset: str) -> Prepared:
     header, values = read_csv(path)
     if values.shape[1] < 2:
         raise CommandError(f"{path}: needs feature columns and a target column (the last one)")
+    if len(values) < MIN_ROWS:
+        raise CommandError(
+            f"{path}: {len(values)} data row(s) are too few to split into a training and a test "
+            f"part; train needs at least {MIN_ROWS}"
+        )
     X, y = values[:, :-1], values[:, -1]
     binary = set(np.unique(y)) <= {0.0, 1.0}
     name = f"{path.name} ({', '.join(header[:-1])} → {header[-1]}), min-max scaled"

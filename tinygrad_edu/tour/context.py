@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Array
-from ..data import load_home_prices, load_insurance, train_test_split
+from ..data import DataError, load_home_prices, load_insurance, train_test_split
 
 #: The notebook's file names, looked for in ``--data-dir``.
 INSURANCE_CSV = "insurance_data.csv"
@@ -41,7 +41,8 @@ class TourData:
 
 
 def load_tour_data(data_dir: Path | None = None) -> TourData:
-    """The shipped tables, or the notebook's CSVs from ``data_dir`` (FileNotFoundError if absent).
+    """The shipped tables, or the notebook's CSVs from ``data_dir`` (FileNotFoundError if absent,
+    DataError if the insurance table has fewer than the 2 rows a split needs).
 
     Insurance: X = [age/100, affordability], split by ``train_test_split(test_size=0.2,
     random_state=25)`` as the notebook did. Home prices: X = [area, bedrooms], y = price.
@@ -56,6 +57,11 @@ def load_tour_data(data_dir: Path | None = None) -> TourData:
         if missing:
             raise FileNotFoundError(f"{data_dir} has no {' or '.join(missing)}")
         X, y = load_insurance(paths[0], scale_age=True)
+        if len(y) < 2:
+            raise DataError(
+                f"{paths[0]}: {len(y)} data row(s) are too few to split into a training and a "
+                "test part; the tour needs at least 2"
+            )
         home = load_home_prices(paths[1])
         source = str(data_dir)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=25)

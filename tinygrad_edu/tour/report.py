@@ -3,15 +3,18 @@
 A ``Section`` is a list of blocks in reading order plus a few ``summary`` lines for the terminal.
 ``write_html`` makes one self-contained page: PNG figures are inlined as base64 data URIs, SVG
 figures as SVG text, the style sheet is in the page, and nothing is fetched from a network.
+Every text — titles, paragraphs, code, table cells, captions, folder names — is escaped by
+``viz.escape.html_text``, so what a section says is shown, never run.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..viz.escape import html_text
 
 Rows = list[list[str]]
 
@@ -132,19 +135,19 @@ _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL
 
 def _inline(text: str) -> str:
     """Escape text; `backticks` → <code>."""
-    parts = html.escape(text).split("`")
+    parts = html_text(text).split("`")
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _figure_html(fig: Figure) -> str:
     data = fig.path.read_bytes()
     if fig.path.suffix.lower() == ".dot":  # no Graphviz to draw it: show the DOT source
-        body = f"<pre>{html.escape(data.decode('utf-8'))}</pre>"
+        body = f"<pre>{html_text(data.decode('utf-8'))}</pre>"
     elif fig.path.suffix.lower() == ".svg":
         body = _XML_PROLOG.sub("", data.decode("utf-8")).strip()
     else:
         encoded = base64.b64encode(data).decode("ascii")
-        alt = html.escape(fig.caption, quote=True)
+        alt = html_text(fig.caption)
         body = f'<img alt="{alt}" src="data:image/png;base64,{encoded}">'
     return f"<figure>{body}<figcaption>{_inline(fig.caption)}</figcaption></figure>"
 
@@ -153,11 +156,11 @@ def _block_html(block: Block) -> str:
     if isinstance(block, Text):
         return f"<p>{_inline(block.text)}</p>"
     if isinstance(block, Code):
-        return f"<pre>{html.escape(block.text)}</pre>"
+        return f"<pre>{html_text(block.text)}</pre>"
     if isinstance(block, Table):
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in block.header)
+        head = "".join(f"<th>{html_text(h)}</th>" for h in block.header)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+            "<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in row) + "</tr>"
             for row in block.rows
         )
         caption = f"<caption>{_inline(block.caption)}</caption>" if block.caption else ""
@@ -167,18 +170,20 @@ def _block_html(block: Block) -> str:
 
 def write_html(sections: list[Section], path: Path, title: str, intro: list[str]) -> Path:
     """Write the whole report as one self-contained HTML file at ``path``."""
-    toc = "".join(f'<li><a href="#{s.key}">{html.escape(s.title)}</a></li>' for s in sections)
+    toc = "".join(
+        f'<li><a href="#{html_text(s.key)}">{html_text(s.title)}</a></li>' for s in sections
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
+        f"<title>{html_text(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{html_text(title)}</h1>",
         *(f'<p class="meta">{_inline(p)}</p>' for p in intro),
         f"<nav><ol>{toc}</ol></nav>",
     ]
     for s in sections:
-        parts.append(f'<section id="{s.key}"><h2>{html.escape(s.title)}</h2>')
+        parts.append(f'<section id="{html_text(s.key)}"><h2>{html_text(s.title)}</h2>')
         parts.extend(_block_html(b) for b in s.blocks)
         parts.append("</section>")
     parts.append("</body></html>")

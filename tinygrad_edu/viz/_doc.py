@@ -4,12 +4,17 @@ Graphviz record labels (``a|b|c``) give every value node its stacked rows and re
 with the ``dot`` program and with the in-process WebAssembly Graphviz (which has no HTML-like
 labels). Records cannot colour one row, so each node remembers the *role* of every text line it
 draws (``grad``, ``formula``, ...) and the SVG/PNG writers colour the lines by role afterwards.
+
+Every text is kept as written until ``source()`` writes it, and is escaped there, in one place,
+by ``escape.dot_record_field`` (record rows), ``escape.dot_string`` (other attributes) and
+``escape.dot_comment``: no name, title or value can end a string, a record field or a comment.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+
+from .escape import dot_comment, dot_id, dot_record_field, dot_string
 
 #: How each role of a text line is drawn: (colour, font size or None for the node's own).
 ROLE_STYLE: dict[str, tuple[str, float | None]] = {
@@ -25,15 +30,9 @@ ROLE_STYLE: dict[str, tuple[str, float | None]] = {
 }
 
 
-def record_escape(text: str) -> str:
-    """Escape one record field: ``{ } | < >``, backslashes and (kept) spaces."""
-    text = re.sub(r"([\\{}|<>])", r"\\\1", text)
-    return text.replace(" ", "\\ ")
-
-
-def quote(value: str) -> str:
-    """A DOT double-quoted string (backslash escapes of record labels pass through)."""
-    return '"' + re.sub(r'(?<!\\)((?:\\\\)*)"', r'\1\\"', value) + '"'
+class Escaped(str):
+    """Text that is already the inside of a DOT string (a record label, lines joined by
+    ``\\n`` or ``\\l``): written as it is, where plain ``str`` values are escaped."""
 
 
 @dataclass
@@ -43,11 +42,14 @@ class Field:
     lines: list[tuple[str, str]]  # (text, role)
 
     def text(self) -> str:
-        return "\\n".join(record_escape(t) for t, _ in self.lines)
+        """The field as record-label text: each line escaped, lines joined by ``\\n``."""
+        return "\\n".join(dot_record_field(t) for t, _ in self.lines)
 
 
 @dataclass
 class DotDoc:
+    """Nodes, edges and attributes as plain text, written out (and escaped) by ``source``."""
+
     graph_attrs: dict[str, str] = field(default_factory=dict)
     node_attrs: dict[str, str] = field(default_factory=dict)
     edge_attrs: dict[str, str] = field(default_factory=dict)
@@ -55,6 +57,7 @@ class DotDoc:
     edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     fields: dict[str, list[Field]] = field(default_factory=dict)
     comments: list[str] = field(default_factory=list)
+    label_lines: list[str] = field(default_factory=list)  # the graph's label, left-aligned
     braces: bool = False  # wrap record labels in {} (top-to-bottom layouts), so rows stack
 
     def add_record(self, node_id: str, fields: list[Field], attrs: dict[str, str]) -> None:
@@ -66,37 +69,50 @@ class DotDoc:
         """For each record node, the role of each text line in drawing order."""
         return {n: [r for f in fs for t, r in f.lines if t] for n, fs in self.fields.items()}
 
-    def record_label(self, node_id: str) -> str:
+    def record_label(self, node_id: str) -> Escaped:
         body = "|".join(f.text() for f in self.fields[node_id])
-        return "{" + body + "}" if self.braces else body
+        return Escaped("{" + body + "}" if self.braces else body)
 
     def attrs_of(self, node_id: str, attrs: dict[str, str]) -> dict[str, str]:
+        """A node's attributes with its record label (escaped) in front."""
         if node_id in self.fields:
             return {"label": self.record_label(node_id), **attrs}
         return attrs
 
+    def all_graph_attrs(self) -> dict[str, str]:
+        """The graph's attributes with its label lines (escaped, each ended by ``\\l``)."""
+        if not self.label_lines:
+            return self.graph_attrs
+        label = Escaped("".join(dot_string(line) + "\\l" for line in self.label_lines))
+        return {**self.graph_attrs, "label": label}
+
     def source(self) -> str:
         """The document as DOT text."""
-        out = [f"// {c}" for c in self.comments]
+        out = [dot_comment(c) for c in self.comments]
         out.append("digraph backprop {")
         for kind, attrs in (
-            ("graph", self.graph_attrs),
+            ("graph", self.all_graph_attrs()),
             ("node", self.node_attrs),
             ("edge", self.edge_attrs),
         ):
             if attrs:
                 out.append(f"  {kind} [{_attr_list(attrs)}];")
         for node_id, attrs in self.nodes:
-            out.append(f"  {node_id} [{_attr_list(self.attrs_of(node_id, attrs))}];")
+            out.append(f"  {dot_id(node_id)} [{_attr_list(self.attrs_of(node_id, attrs))}];")
         for tail, head, attrs in self.edges:
             extra = f" [{_attr_list(attrs)}]" if attrs else ""
-            out.append(f"  {tail} -> {head}{extra};")
+            out.append(f"  {dot_id(tail)} -> {dot_id(head)}{extra};")
         out.append("}")
         return "\n".join(out) + "\n"
 
 
+def escaped(attrs: dict[str, str]) -> dict[str, str]:
+    """Each attribute value as the inside of a DOT string (``Escaped`` values as they are)."""
+    return {k: v if isinstance(v, Escaped) else dot_string(v) for k, v in attrs.items()}
+
+
 def _attr_list(attrs: dict[str, str]) -> str:
-    return ", ".join(f"{k}={quote(v)}" for k, v in attrs.items())
+    return ", ".join(f'{k}="{v}"' for k, v in escaped(attrs).items())  # keys: Graphviz's names
 
 
 def pad_fields(docs: list[DotDoc]) -> None:

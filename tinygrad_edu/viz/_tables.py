@@ -3,15 +3,18 @@
 Columns: the step number, the node and its op, the upstream gradient ∂L/∂node, then per input its
 part of the local rule, the local derivative's value, the share = upstream × local, and the
 input's gradient so far (the sum of the shares it has received).
+
+Every cell goes through ``escape.printable`` (a user's op may have any name or rule), the
+Markdown table through ``escape.markdown_text`` and the HTML one through ``escape.html_text``.
 """
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from ..autograd import Array
 from . import _text
+from .escape import html_text, markdown_text, printable
 from .graph import walk
 
 if TYPE_CHECKING:
@@ -34,14 +37,14 @@ def rows(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> list[list[
 
     out: list[list[str]] = []
     for s in trace.steps:
-        head = [str(s.index), s.label, s.op, show(s.upstream)]
+        head = [str(s.index), s.label, printable(s.op), show(s.upstream)]
         if not s.contributions:
-            out.append([*head, "-", s.formula, "-", "-", "-"])
+            out.append([*head, "-", printable(s.formula), "-", "-", "-"])
         for k, c in enumerate(s.contributions):
             name = f"{c.label} ({c.operand})" if c.operand else c.label
             local = "Jacobian (see rule)" if c.local is None else show(c.local)
             share = show(c.value) + (" (broadcast summed)" if c.summed else "")
-            cells = [name, c.rule, local, share, show(c.total)]
+            cells = [name, printable(c.rule), local, share, show(c.total)]
             out.append((head if k == 0 else ["", "", "", ""]) + cells)
     return out
 
@@ -81,21 +84,20 @@ def to_text(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> str:
 def to_markdown(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> str:
     """The trace as Markdown: the intro, a pipe table and the final gradients."""
 
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    table = [columns(trace), ["---"] * len(columns(trace)), *rows(trace, max_values)]
-    lines = ["| " + " | ".join(cell(c) for c in row) + " |" for row in table]
+    md = markdown_text
+    table = [[md(c) for c in columns(trace)], ["---"] * len(columns(trace))]
+    table += [[md(c) for c in row] for row in rows(trace, max_values)]
+    lines = ["| " + " | ".join(row) + " |" for row in table]
     end = outro(trace, max_values)
-    return "\n".join([*intro(trace), "", *lines, "", end[0], "",
-                      *(f"- {line.strip()}" for line in end[1:])]) + "\n"  # fmt: skip
+    return "\n".join([*map(md, intro(trace)), "", *lines, "", md(end[0]), "",
+                      *(f"- {md(line.strip())}" for line in end[1:])]) + "\n"  # fmt: skip
 
 
 def to_html(
     trace: BackwardTrace, max_values: int = _text.MAX_VALUES, highlight: int | None = None
 ) -> str:
     """The trace as an HTML fragment (a styled table); ``highlight`` marks one step."""
-    esc = html.escape
+    esc = html_text
     parts = [_STYLE, '<div class="tge-trace">']
     parts += [f"<p>{esc(line)}</p>" for line in intro(trace)]
     parts.append("<table><thead><tr>")

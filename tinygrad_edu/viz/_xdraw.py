@@ -15,6 +15,7 @@ from typing import Any
 
 from ._doc import ROLE_STYLE
 from ._mpl import new_figure
+from .escape import mpl_text
 
 FONTS = {"courier": "DejaVu Sans Mono", "times": "DejaVu Serif"}
 
@@ -109,8 +110,9 @@ def _draw(ax: Any, ops: Iterable[Mapping[str, Any]], pen: _Pen, roles: list[str]
                 size *= room / needed
             align = {"l": "left", "r": "right"}.get(op["align"], "center")
             x, y = op["pt"]
-            ax.text(x, y, op["text"], ha=align, va="baseline", fontsize=size, color=color,
-                    family=family, fontweight="bold" if pen.bold else "normal")  # fmt: skip
+            ax.text(x, y, mpl_text(op["text"]), ha=align, va="baseline", fontsize=size,
+                    color=color, family=family,
+                    fontweight="bold" if pen.bold else "normal")  # fmt: skip
 
 
 def draw_layout(

@@ -6,6 +6,10 @@ red on its operand arrows, values whose gradient is complete show it, values sti
 more shares show ``grad so far … (1 of 2)``, the others ``grad ?``. So a graph traced in N steps
 gives N + 1 frames, all with the same layout (rows are padded to equal widths).
 
+Every frame is a whole picture, so a long backward pass makes a big page: past ``MAX_FRAMES``
+frames ``animate_backward`` stops with a message before running anything; ``max_frames`` raises
+the limit (``None``: no limit). Each frame is built in time linear in the graph.
+
 >>> from tinygrad_edu import Tensor
 >>> a = Tensor(2.0, requires_grad=True, name="a")
 >>> anim = animate_backward((a * a).sigmoid())
@@ -15,43 +19,76 @@ gives N + 1 frames, all with the same layout (rows are padded to equal widths).
 
 from __future__ import annotations
 
-import html
 import io
-import json
+import numbers
 import re
 from pathlib import Path
 from typing import Any
 
-from ..autograd import Array
+from ..autograd import Array, Function
 from ..tensor import Tensor
 from . import _text
 from ._doc import DotDoc, pad_bytes, pad_fields
-from .dot import GradView, build_doc
+from .dot import GradView, build_doc, graph_of
+from .escape import html_text, printable, script_json
+from .graph import Slot, walk
 from .render import render_dot
 from .trace import BackwardTrace, trace_backward
 
+#: Frames drawn at most unless ``max_frames`` says otherwise (a frame per backward step, + 1).
+MAX_FRAMES = 100
 
-def animate_backward(loss: Tensor | BackwardTrace, **options: Any) -> BackpropAnimation:
+
+def animate_backward(
+    loss: Tensor | BackwardTrace,
+    *,
+    max_frames: int | None = MAX_FRAMES,
+    **options: Any,
+) -> BackpropAnimation:
     """Frames of ``loss``'s backward pass (runs ``trace_backward`` unless given a trace).
 
     ``options`` are ``to_dot``'s (``direction``, ``legend``, ``collapse_layers``, ...). Like
     ``trace_backward``, passing a tensor runs its backward pass and fills the leaves' ``.grad``.
+    A pass of more than ``max_frames - 1`` steps raises ``ValueError`` before it runs (see the
+    module doc); ``max_frames=None`` draws any number of frames.
     """
+    if isinstance(loss, Tensor):
+        _check_frames(sum(1 for t in walk(loss) if t.grad_fn is not None) + 1, max_frames)
     trace = loss if isinstance(loss, BackwardTrace) else trace_backward(loss)
-    return BackpropAnimation(trace, **options)
+    return BackpropAnimation(trace, max_frames=max_frames, **options)
+
+
+def _check_frames(frames: int, max_frames: int | None) -> None:
+    if max_frames is not None and (
+        isinstance(max_frames, bool) or not isinstance(max_frames, numbers.Integral)
+        or max_frames < 1
+    ):  # fmt: skip
+        raise ValueError(
+            f"animate_backward: max_frames must be an int ≥ 1 or None, got {max_frames!r}"
+        )
+    if max_frames is not None and frames > max_frames:
+        raise ValueError(
+            f"animate_backward: this backward pass takes {frames - 1} steps, so {frames} frames, "
+            f"more than max_frames={max_frames} (each frame is a whole picture of the graph). "
+            f"Pass max_frames={frames} (or None) to draw them all, or animate a smaller graph."
+        )
 
 
 class BackpropAnimation:
     """The frames (``docs``), their ``captions``, and ways to save and show them."""
 
-    def __init__(self, trace: BackwardTrace, **options: Any) -> None:
+    def __init__(
+        self, trace: BackwardTrace, *, max_frames: int | None = MAX_FRAMES, **options: Any
+    ) -> None:
+        _check_frames(len(trace.steps) + 1, max_frames)
         self.trace = trace
         options.pop("title", None)
         self.captions = [_caption(trace, k) for k in range(len(trace.steps) + 1)]
         width = max(len(c.encode()) for c in self.captions)
+        graph = graph_of(trace.root, **options)
         self.docs: list[DotDoc] = [
-            build_doc(trace.root, view=_view(trace, k), title=pad_bytes(c, width), **options)
-            for k, c in enumerate(self.captions)
+            build_doc(trace.root, graph=graph, view=view, title=pad_bytes(c, width), **options)
+            for view, c in zip(_views(trace), self.captions, strict=True)
         ]
         pad_fields(self.docs)
         self._svgs: dict[str, list[str]] = {}
@@ -79,14 +116,14 @@ class BackpropAnimation:
         the page.
         """
         frames = "\n".join(
-            f'<div class="frame" data-caption="{html.escape(c)}"{"" if k == 0 else " hidden"}>'
+            f'<div class="frame" data-caption="{html_text(c)}"{"" if k == 0 else " hidden"}>'
             f"{_inline(svg)}</div>"
             for k, (c, svg) in enumerate(zip(self.captions, self.svgs(renderer), strict=True))
         )
         n = len(self.docs) - 1
         return _PAGE.format(
-            title=html.escape(title), n=n, frames=frames, trace=self.trace.to_html(),
-            captions=json.dumps(self.captions),
+            title=html_text(title), n=n, frames=frames, trace=self.trace.to_html(),
+            captions=script_json(self.captions),
         )  # fmt: skip
 
     def _repr_html_(self) -> str:
@@ -155,27 +192,37 @@ class BackpropAnimation:
         return target
 
 
-def _view(trace: BackwardTrace, k: int) -> GradView:
-    """What is known after step ``k`` (0: forward pass only)."""
-    done = trace.steps[:k]
+def _views(trace: BackwardTrace) -> list[GradView]:
+    """What is known before the first step (frame 0) and after each step, in one pass."""
     expected: dict[Tensor, int] = {}
     for s in trace.steps:
         for c in s.contributions:
             expected[c.input] = expected.get(c.input, 0) + 1
-    grads: dict[Tensor, Array] = {trace.root: trace.seed} if k else {}
+    index = {s.fn: s.index for s in trace.steps}
+    views = [GradView({}, {}, index, {}, ran=frozenset(), pending=True)]
+    grads: dict[Tensor, Array] = {trace.root: trace.seed}
     got: dict[Tensor, int] = {}
-    contributions = {}
-    for s in done:
+    contributions: dict[Slot, Array] = {}
+    ran: list[Function] = []
+    for s in trace.steps:
         for c in s.contributions:
             grads[c.input] = c.total
             got[c.input] = got.get(c.input, 0) + 1
             contributions[(s.fn, c.slot)] = c.value
-    partial = {t: (n, expected[t]) for t, n in got.items() if n < expected[t]}
-    return GradView(
-        grads, contributions, {s.fn: s.index for s in trace.steps}, partial,
-        current=frozenset({done[-1].fn} if done else ()), ran=frozenset(s.fn for s in done),
-        pending=True,
-    )  # fmt: skip
+        ran.append(s.fn)
+        partial = {t: (n, expected[t]) for t, n in got.items() if n < expected[t]}
+        views.append(
+            GradView(
+                dict(grads),
+                dict(contributions),
+                index,
+                partial,
+                current=frozenset({s.fn}),
+                ran=frozenset(ran),
+                pending=True,
+            )
+        )
+    return views
 
 
 def _caption(trace: BackwardTrace, k: int) -> str:
@@ -187,7 +234,7 @@ def _caption(trace: BackwardTrace, k: int) -> str:
         )
     s = trace.steps[k - 1]
     shares = ", ".join(f"∂{L}/∂{c.label} += {_text.summarize(c.value)}" for c in s.contributions)
-    return (
+    return printable(  # the op's name is its class's: a user's op may be called anything
         f"Step {k} of {len(trace.steps)}: {s.op} at {s.label} with upstream "
         f"∂{L}/∂{s.label} = {_text.summarize(s.upstream)}; {shares or 'no input needs a grad'}."
     )

@@ -115,19 +115,28 @@ def to_dot(
     return build_doc(tensor, grads=grads, trace=trace, **options).source()
 
 
+def graph_of(tensor: Tensor, **options: Any) -> Graph:
+    """The graph a picture of ``tensor`` with these ``to_dot`` options draws."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"to_dot: expected a Tensor, got {type(tensor).__name__}")
+    opts = Options(**options)
+    return build_graph(tensor, collapse_layers=opts.collapse_layers, max_nodes=opts.max_nodes)
+
+
 def build_doc(
     tensor: Tensor,
     *,
     grads: Mapping[Tensor, Any] | None = None,
     trace: BackwardTrace | None = None,
     view: GradView | None = None,
+    graph: Graph | None = None,
     **options: Any,
 ) -> DotDoc:
-    """The DOT document behind ``to_dot`` (also used to draw, render and animate)."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"to_dot: expected a Tensor, got {type(tensor).__name__}")
+    """The DOT document behind ``to_dot`` (also used to draw, render and animate); ``graph``
+    is ``graph_of(tensor, **options)`` when the caller has it already (animation frames)."""
+    if graph is None:
+        graph = graph_of(tensor, **options)
     opts = Options(**options)
-    graph = build_graph(tensor, collapse_layers=opts.collapse_layers, max_nodes=opts.max_nodes)
     if view is None:
         view = _view(graph, grads, trace)
     return _document(graph, view, opts)
@@ -156,9 +165,11 @@ def _document(graph: Graph, view: GradView, opts: Options) -> DotDoc:
         f"graph of {graph.labels[graph.root]}: {len(graph.values)} values, {len(graph.ops)} ops"
     )
     shades = _shades(graph, view) if opts.color_by_grad else {}
+    current = [op for op in graph.ops if any(f in view.current for f in op.fns)]
+    current_outputs = {op.output for op in current}
     for v in graph.values:
-        _value_node(doc, graph, v, view, opts, shades)
-    current_ops = {op.id for op in graph.ops if any(f in view.current for f in op.fns)}
+        _value_node(doc, graph, v, view, opts, shades, v.tensor in current_outputs)
+    current_ops = {op.id for op in current}
     for op in graph.ops:
         _op_node(doc, op, view, op.id in current_ops)
     if graph.elided_values or graph.elided_ops:
@@ -179,14 +190,18 @@ def _document(graph: Graph, view: GradView, opts: Options) -> DotDoc:
         if text:
             attrs["label"] = text
         doc.edges.append((e.tail, e.head, attrs))
-    label = _graph_label(graph, view, opts)
-    if label:
-        doc.graph_attrs["label"] = label
+    doc.label_lines = _graph_label(graph, view, opts)
     return doc
 
 
 def _value_node(
-    doc: DotDoc, graph: Graph, v: ValueNode, view: GradView, opts: Options, shades: dict[str, str]
+    doc: DotDoc,
+    graph: Graph,
+    v: ValueNode,
+    view: GradView,
+    opts: Options,
+    shades: dict[str, str],
+    just_made: bool,
 ) -> None:
     t = v.tensor
     kind = (
@@ -217,7 +232,7 @@ def _value_node(
     attrs = {"shape": "record", "fillcolor": shades.get(v.id, FILL[kind])}
     if kind == "root":
         attrs["penwidth"] = "2"
-    if any(op.output is t for op in graph.ops if any(f in view.current for f in op.fns)):
+    if just_made:  # the output of the op whose step is being shown
         attrs.update(color="#b45309", penwidth="2.5")
     doc.add_record(v.id, fields, attrs)
 
@@ -264,7 +279,7 @@ def _shades(graph: Graph, view: GradView) -> dict[str, str]:
     return shades
 
 
-def _graph_label(graph: Graph, view: GradView, opts: Options) -> str:
+def _graph_label(graph: Graph, view: GradView, opts: Options) -> list[str]:
     lines = [opts.title] if opts.title else []
     root = graph.labels[graph.root]
     missing = [v for v in graph.values if v.tensor.requires_grad and v.tensor.grad_fn is not None
@@ -283,4 +298,4 @@ def _graph_label(graph: Graph, view: GradView, opts: Options) -> str:
             f"arrows: the forward pass (a, b: the operands in the rule); ← g: the share of "
             f"∂{root} that flowed back along the arrow = upstream × local",
         ]
-    return "".join(line.replace("\\", "\\\\") + "\\l" for line in lines)
+    return lines

@@ -9,6 +9,8 @@ one op (``a + a``) has two edges into it, one per operand.
 Labels: a tensor's ``name`` when set; unnamed op results are called after their op (``mul1``,
 ``sigmoid1``), unnamed leaves ``leaf1`` (need a gradient) or ``const1``. Names used by several
 tensors — ``weight`` of two ``Dense`` layers — become ``dense1.weight``, ``dense2.weight``.
+A name is shown as written, except that characters which are invisible or move other text (new
+lines, tabs, bidirectional controls) are shown as their escapes, ``\\n`` (``escape.printable``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from weakref import WeakKeyDictionary
 
 from ..autograd import Function
 from ..tensor import Constant, Tensor
+from .escape import printable
 
 #: (op, operand index): where one gradient contribution flows in the engine.
 Slot = tuple[Function, int]
@@ -133,10 +136,10 @@ def _qualified_param_names(order: list[Tensor]) -> dict[Tensor, str]:
     names: dict[Tensor, str] = {}
     counts: dict[str, int] = {}
     for m in modules:
-        kind = type(m).__name__.lower()
+        kind = printable(type(m).__name__.lower())
         counts[kind] = counts.get(kind, 0) + 1
         for pname, p in getattr(m, "named_parameters", lambda: [])():
-            names.setdefault(p, f"{kind}{counts[kind]}.{pname}")
+            names.setdefault(p, f"{kind}{counts[kind]}.{printable(pname)}")
     return names
 
 
@@ -151,10 +154,10 @@ def tensor_labels(order: list[Tensor]) -> dict[Tensor, str]:
     counts: dict[str, int] = {}
     for t in order:
         if t.name and named[t.name] == 1:
-            labels[t] = t.name
+            labels[t] = printable(t.name)
             continue
         if t.name:
-            base = t.name
+            base = printable(t.name)
         elif t.grad_fn is not None:
             base = t.grad_fn.name.lower()
         else:

@@ -23,6 +23,7 @@ import numpy as np
 from ..autograd import Array
 from ..tensor import Tensor
 from ._mpl import new_figure, save_figure
+from .escape import mpl_text
 from .plots import PathLike
 
 MODES = ("batch", "stochastic", "mini-batch")
@@ -128,13 +129,14 @@ def plot_loss_surface(
     for i, (label, points) in enumerate((paths or {}).items()):
         p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         color = MODE_COLORS.get(label, f"C{i}")
-        ax.plot(p[:, 0], p[:, 1], ".-", color=color, markersize=3, linewidth=1, label=label)
+        ax.plot(p[:, 0], p[:, 1], ".-", color=color, markersize=3, linewidth=1,
+                label=mpl_text(str(label)))  # fmt: skip
         ax.scatter(p[:1, 0], p[:1, 1], marker="o", s=40, color=color, edgecolors="white")
         ax.scatter(p[-1:, 0], p[-1:, 1], marker="*", s=120, color=color, edgecolors="white")
     ax.set_xlim(*w_range)
     ax.set_ylim(*b_range)
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
+    ax.set_xlabel(mpl_text(names[0]))
+    ax.set_ylabel(mpl_text(names[1]))
     ax.set_title("Loss surface and gradient-descent paths")
     if paths:
         ax.legend(loc="upper right", fontsize="small")
@@ -205,8 +207,8 @@ def plot_decision_boundary(
         ax.scatter(
             pts[:, 0], pts[:, 1], s=30, color=color, edgecolors="black", label=f"class {cls}"
         )
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
+    ax.set_xlabel(mpl_text(names[0]))
+    ax.set_ylabel(mpl_text(names[1]))
     ax.set_title(f"Decision boundary (p = {threshold:g})")
     ax.legend(loc="upper right", fontsize="small")
     fig.tight_layout()

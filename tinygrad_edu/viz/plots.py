@@ -21,6 +21,7 @@ import numpy as np
 from ..autograd import Array
 from ..tensor import Tensor
 from ._mpl import new_figure, save_figure
+from .escape import mpl_text
 
 PathLike = str | Path | None
 CURVES = {"epoch": "loss", "update": "update_loss"}
@@ -109,11 +110,13 @@ def plot_history(
     ax = fig.add_subplot()
     for i, run in enumerate(runs):
         values = curve(run, per)
-        label = labels[i] if labels is not None else (None if len(runs) == 1 else f"run {i + 1}")
+        label = None if len(runs) == 1 else f"run {i + 1}"
+        if labels is not None:
+            label = mpl_text(str(labels[i]))
         ax.plot(np.arange(1, len(values) + 1), values, label=label)
     ax.set_xlabel(per)
     ax.set_ylabel("loss (cost)")
-    ax.set_title(title or f"Cost per {per}")
+    ax.set_title(mpl_text(title) if title else f"Cost per {per}")
     if log_y:
         ax.set_yscale("log")
     if any(line.get_label()[:1] != "_" for line in ax.lines):
@@ -215,12 +218,12 @@ def plot_gradient_norms(
     for name, values in data.items():
         arr = np.asarray(values, dtype=np.float64)
         shown = np.where(arr > 0, arr, np.nan) if log_y else arr  # log axes cannot show 0
-        ax.plot(np.arange(1, len(arr) + 1), shown, label=name)
+        ax.plot(np.arange(1, len(arr) + 1), shown, label=mpl_text(str(name)))
     if log_y:
         ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(mpl_text(xlabel))
     ax.set_ylabel("‖∂L/∂θ‖ (2-norm)")
-    ax.set_title(title)
+    ax.set_title(mpl_text(title))
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     fig.tight_layout()

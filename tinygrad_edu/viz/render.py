@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tensor import Tensor
-from ._doc import ROLE_STYLE, DotDoc
+from ._doc import ROLE_STYLE, DotDoc, escaped
 from ._paths import output_path
 from .dot import build_doc
 
@@ -161,17 +161,20 @@ def draw_graph(tensor: Tensor, **options: Any) -> Any:
     renderers above, so it displays without the ``dot`` program; ``.save(path)`` writes a file.
     """
     doc = build_doc(tensor, **options)
-    picture = _picture_class()(
-        name="backprop", graph_attr=doc.graph_attrs, node_attr=doc.node_attrs,
-        edge_attr=doc.edge_attrs,
-    )  # fmt: skip
+    picture_class = _picture_class()
     import graphviz
 
+    def dot(attrs: dict[str, str]) -> dict[str, str]:  # graphviz quotes what dot() escaped
+        return {k: graphviz.nohtml(v) for k, v in escaped(attrs).items()}
+
+    picture = picture_class(
+        name="backprop", graph_attr=dot(doc.all_graph_attrs()), node_attr=dot(doc.node_attrs),
+        edge_attr=dot(doc.edge_attrs),
+    )  # fmt: skip
     for node_id, attrs in doc.nodes:
-        full = doc.attrs_of(node_id, attrs)
-        picture.node(node_id, **{k: graphviz.nohtml(v) for k, v in full.items()})
+        picture.node(node_id, **dot(doc.attrs_of(node_id, attrs)))
     for tail, head, attrs in doc.edges:
-        picture.edge(tail, head, **{k: graphviz.nohtml(v) for k, v in attrs.items()})
+        picture.edge(tail, head, **dot(attrs))
     picture.tge_doc, picture.tge_source = doc, str(picture.source)
     return picture
 
