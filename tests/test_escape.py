@@ -11,7 +11,7 @@ import json
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu.viz.escape import (
@@ -27,6 +27,9 @@ from tinygrad_edu.viz.escape import (
 )
 
 from .hostile import Page, dot_tokens, graphviz_text, record_lines
+
+#: The machine may be busy; hypothesis's per-example deadline measures that, not the code.
+NO_DEADLINE = settings(deadline=None)
 
 #: Unicode's bidirectional formatting characters (they reorder the text that follows them).
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -49,6 +52,7 @@ def test_hand_picked_escapes() -> None:
     assert mpl_text("$5 and $6") == "\\$5 and \\$6"
 
 
+@NO_DEADLINE
 @given(any_text)
 def test_printable_writes_each_hidden_character_as_its_python_escape(text: str) -> None:
     out = printable(text)
@@ -57,11 +61,13 @@ def test_printable_writes_each_hidden_character_as_its_python_escape(text: str) 
     out.encode("utf-8")  # no lone surrogate is left to break a writer
 
 
+@NO_DEADLINE
 @given(plain_text)
 def test_printable_changes_nothing_else(text: str) -> None:
     assert printable(text) == text
 
 
+@NO_DEADLINE
 @given(plain_text)
 def test_a_dot_string_is_one_token_that_graphviz_draws_as_the_text(text: str) -> None:
     tokens = dot_tokens(f'x [label="{dot_string(text)}"];')
@@ -77,6 +83,7 @@ def test_a_dot_string_is_one_token_that_graphviz_draws_as_the_text(text: str) ->
     assert graphviz_text(tokens[4][1]) == text
 
 
+@NO_DEADLINE
 @given(plain_text)
 def test_a_record_field_is_one_field_that_graphviz_draws_as_the_text(text: str) -> None:
     (kind, value), *_ = dot_tokens(f'"{dot_record_field(text)}"')
@@ -85,12 +92,14 @@ def test_a_record_field_is_one_field_that_graphviz_draws_as_the_text(text: str) 
     assert record_lines(value) == ([drawn] if text else [])
 
 
+@NO_DEADLINE
 @given(any_text)
 def test_a_comment_is_one_line(text: str) -> None:
     tokens = dot_tokens(dot_comment(text) + "\nx;")
     assert tokens[0][0] == "comment" and tokens[1:] == [("id", "x"), ("punct", ";")]
 
 
+@NO_DEADLINE
 @given(any_text)
 def test_html_text_reads_back_and_opens_nothing(text: str) -> None:
     out = html_text(text)
@@ -98,6 +107,7 @@ def test_html_text_reads_back_and_opens_nothing(text: str) -> None:
     assert html.unescape(out) == text
 
 
+@NO_DEADLINE
 @given(st.lists(any_text, max_size=4))
 def test_script_json_reads_back_and_cannot_end_the_script(values: list[str]) -> None:
     out = script_json(values)
@@ -114,6 +124,7 @@ cell_text = st.text(
 )
 
 
+@NO_DEADLINE
 @given(cell_text)
 def test_a_markdown_table_cell_shows_the_text(text: str) -> None:
     markdown_it = pytest.importorskip("markdown_it")
