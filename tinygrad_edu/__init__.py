@@ -31,6 +31,7 @@ from ._config import (
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
+    pause_gc,
     set_grad_enabled,
 )
 from .autograd import Function
@@ -63,6 +64,7 @@ __all__ = [
     "nn",
     "no_grad",
     "numerical_grad",
+    "pause_gc",
     "optim",
     "preprocessing",
     "serialization",

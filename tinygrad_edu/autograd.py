@@ -260,14 +260,14 @@ def _walk(
             pending[root] = seed if seen is None else seen + seed
         queue = [(-n.grad_fn.seq, n) for n in pending if n.grad_fn is not None]
         heapify(queue)
-    anomaly = fast.special and modes.anomaly
+    anomaly = bool(fast.special and modes.anomaly)
+    plain = not (create_graph or anomaly or hook)  # one check per step for the rare cases
     last_change = changes.last
     take, get = pending.pop, pending.get
     while queue:
         node = heappop(queue)[1]
         g = take(node)
-        fn = node.grad_fn
-        assert fn is not None
+        fn: Any = node.grad_fn
         if node._hooks is not None:
             g = node._hooks.run(node, g, keep)
             if g is _STOP:
@@ -275,13 +275,16 @@ def _walk(
             last_change = changes.last  # (a hook may have changed something in place)
         if fn.seq < last_change:  # something changed in place after this op was made
             check_versions(fn, node)
-        input_grads = (
-            _differentiable_backward(fn, node, g) if create_graph else fn.backward(g, fn.saved)
-        )
-        if anomaly:
-            check_backward(fn, node, input_grads)
-        if hook is not None:
-            hook(node, g, input_grads)
+        if plain:
+            input_grads = fn.backward(g, fn.saved)
+        else:
+            input_grads = (
+                _differentiable_backward(fn, node, g) if create_graph else fn.backward(g, fn.saved)
+            )
+            if anomaly:
+                check_backward(fn, node, input_grads)
+            if hook is not None:
+                hook(node, g, input_grads)
         for parent, pg in zip(fn.inputs, input_grads):  # noqa: B905 (one per input, by contract)
             if pg is None or not parent.requires_grad:
                 continue
