@@ -118,6 +118,7 @@ class Function:
 
     @property
     def name(self) -> str:
+        """The op's name, as graph pictures and error messages show it (``Mul``)."""
         return type(self).__name__
 
     def __repr__(self) -> str:
@@ -134,6 +135,7 @@ _recorder: Callable[[Function, tuple[Any, ...]], Any] = _no_recorder
 
 
 def install_recorder(recorder: Callable[[Function, tuple[Any, ...]], Any]) -> None:
+    """Set what ``Function.apply`` calls to record an op (done once, by ``tinygrad_edu.tensor``)."""
     global _recorder
     _recorder = recorder
 

@@ -33,6 +33,7 @@ class RemovableHandle:
         self._owner, self._id = owner, hook_id
 
     def remove(self) -> None:
+        """Unregister the hook; removing it again does nothing."""
         self._owner.pop(self._id, None)
 
     def __enter__(self) -> RemovableHandle:
@@ -52,6 +53,7 @@ class TensorHooks:
         self.retain = False
 
     def add(self, fn: Hook) -> RemovableHandle:
+        """Register ``fn`` after the hooks already there; returns its handle."""
         hook_id = next(_ids)
         self.fns[hook_id] = fn
         return RemovableHandle(self.fns, hook_id)

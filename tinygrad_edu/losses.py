@@ -28,6 +28,7 @@ Tensor(2.5)
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -170,13 +171,16 @@ class BinaryCrossEntropy(Function):
     def forward(self, p: Array, y: Array) -> Array:
         clipped = np.minimum(np.maximum(p, self.lo), self.hi)  # np.clip without its wrapper
         self.inside = clipped == p  # the clip changed nothing there (and NaN is not inside)
-        if not self.inside.all():  # outside [ε, 1 − ε]: is any prediction outside [0, 1]?
+        # The domain checks, in as few NumPy calls as possible (each costs ~0.4 µs here, a good
+        # part of a small model's step): predictions outside [ε, 1 − ε] are rare, and only then
+        # is [0, 1] checked; y ∈ [0, 1] exactly when y·(1 − y) ≥ 0 (False for NaN too).
+        if _count_nonzero(self.inside) != p.size:
             _check_unit_range("y_pred", p)
-        if not (np.minimum.reduce(y, axis=None) >= 0 and np.maximum.reduce(y, axis=None) <= 1):
-            _check_unit_range("y_true", y)
         self.p = p = clipped
         self.q = q = self.one - p
         self.y, self.y_neg = y, 1 - y
+        if _count_nonzero(y * self.y_neg >= 0) != y.size:
+            _check_unit_range("y_true", y)
         self.log_p, self.log_q = np.log(p), np.log(q)
         terms = y * self.log_p + self.y_neg * self.log_q
         return np.asarray(-(np.add.reduce(terms, axis=None) / terms.size))
@@ -194,6 +198,9 @@ class BinaryCrossEntropy(Function):
         """The textbook formula in primitive ops (clip, ln, products, mean), for higher orders."""
         c = p.clip(self.lo.item(), self.hi.item())
         return -(y * c.log() + (1 - y) * (1 - c).log()).mean()
+
+
+_count_nonzero: Callable[[Array], int] = np.count_nonzero
 
 
 def _check_unit_range(what: str, values: Array) -> None:

@@ -31,6 +31,7 @@ class Primitive(Function):
 
 
 def is_array(x: Value) -> bool:
+    """True for an ndarray or a NumPy scalar (a first-order pass), False for a Tensor."""
     return type(x) is np.ndarray or isinstance(x, np.generic)
 
 
