@@ -3,7 +3,8 @@
 Backpropagation hands the gradient from the loss back through the layers, multiplying it at each
 one by that layer's local derivatives. For layer ℓ of a stack ``a_ℓ = f(a_{ℓ−1} @ W_ℓ + b_ℓ)``::
 
-    δ_ℓ = ∂L/∂z_ℓ = (δ_{ℓ+1} @ W_{ℓ+1}ᵀ) ⊙ f′(z_ℓ)        ∂L/∂W_ℓ = a_{ℓ−1}ᵀ @ δ_ℓ
+    δ_ℓ = ∂L/∂z_ℓ = (δ_{ℓ+1} @ W_{ℓ+1}ᵀ) ⊙ f′(z_ℓ)
+    ∂L/∂W_ℓ = a_{ℓ−1}ᵀ @ δ_ℓ,   ∂L/∂b_ℓ = Σ_rows δ_ℓ
 
 so every layer between a weight and the loss contributes one factor f′ ⊙ Wᵀ. With the sigmoid,
 f′ ≤ ¼: a few layers down the gradient is orders of magnitude smaller — it *vanishes* and the
@@ -14,8 +15,11 @@ its size. ``GradientFlowRecorder`` measures this while a model trains:
 >>> model = Sequential(Dense(1, 1, weight_init="ones"), Dense(1, 1, weight_init=2.0))
 >>> recorder = GradientFlowRecorder(model)
 >>> model([[3.0]]).sum().backward()     # L = 2·(3·1 + 0) + 0 = 6
->>> recorder.norms                      # layer 0: ‖(2·3, 2)‖ = √40;  layer 1: ‖(3, 1)‖ = √10
+>>> recorder.norms
 {'0': [6.324555320336759], '1': [3.1622776601683795]}
+
+By hand: layer 1 computes L = w₂·a + b₂ with a = 3, so ∂L/∂w₂ = 3, ∂L/∂b₂ = 1 and the norm is
+√10; layer 0 gets δ = w₂ = 2, so ∂L/∂w₁ = 2·3, ∂L/∂b₁ = 2 and the norm is √40.
 
 **How it records.** The recorder puts a hook (``Tensor.register_hook``) on every parameter. A hook
 is told the gradient of *one* backward pass, ∂L/∂θ for that pass alone, before it is added into
