@@ -40,6 +40,7 @@ EXPECTED = [
     "05_logistic_regression_three_ways.ipynb",
     "06_gradient_descent_modes.ipynb",
     "07_mlp_on_real_data.ipynb",
+    "08_higher_order_and_forward_mode.ipynb",
 ]
 HAVE_RUNNER = all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", "ipykernel"))
 MACHINE_PATH = re.compile(r"/(home|tmp|work|root|Users|var|opt|usr)/|\\Users\\|site-packages")

@@ -10,7 +10,8 @@ active in this thread, every op the tensor module records also applies its tange
 ``fn.jvp(*input_tangents, *saved) -> output tangent`` (``Mul``: ṫ = ȧ·b + a·ḃ), and ``table``
 maps the op's output tensor to the result. Inputs without a tangent count as constants (ẋ = 0).
 A fused op without a rule of its own (the losses) gets its tangent from its composite form.
-``func.jvp`` and ``func.jacfwd`` are built on this.
+``func.jvp`` and ``func.jacfwd`` are built on this. Their results carry no graph, so an outer
+reverse-mode pass through them raises (``ThroughForwardMode``) rather than report a zero gradient.
 """
 
 from __future__ import annotations
@@ -67,3 +68,30 @@ def push_tangent(fn: Function, out: Any, table: Table) -> None:
     if tangent.shape != out.data.shape:
         tangent = np.broadcast_to(tangent, out.data.shape).copy()
     table[out] = tangent.astype(out.data.dtype, copy=False)
+
+
+class ThroughForwardMode(Function):
+    """A result of forward mode, linked to the primals an outer reverse-mode pass differentiates.
+
+    Tangents are arrays: nothing records how ``jvp``'s results (or ``jacfwd``'s, ``hvp``'s)
+    depend on the primals, so an outer ``grad``, ``vjp`` or ``jacrev`` would find no path and
+    report a gradient of 0. Results made from primals that require grad carry this op instead,
+    and a backward pass that reaches it raises, naming the transform.
+    """
+
+    # (so that a create_graph pass, too, reaches backward and its message)
+    differentiable_backward = True
+
+    def __init__(self, value: Array, where: str) -> None:
+        self.value, self.where = value, where
+
+    def forward(self, *primals: Array) -> Array:
+        return self.value
+
+    def backward(self, g: Any, saved: Any) -> tuple[Any, ...]:
+        raise NotImplementedError(
+            f"reverse mode through forward mode ({self.where} inside grad, vjp or jacrev) is not "
+            "supported: forward mode's tangents are arrays with no graph. Use reverse mode for "
+            "the inner transform (jacrev(jacrev(f)) for a Hessian) or put forward mode outside "
+            "(jvp of grad, as hvp and hessian do)"
+        )

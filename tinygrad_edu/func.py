@@ -18,8 +18,8 @@ then the result is a tuple). Arguments may be Tensors, arrays or numbers; result
 itself part of an outer transform's graph records its own backward pass (``create_graph``), so
 the outer one can differentiate it. Each transform differentiates only with respect to its own
 argument: a variable the function merely closes over is a constant to it. Forward mode runs
-outside reverse mode only (``jvp`` of ``grad`` works; ``grad`` of ``jvp`` does not: tangents are
-plain arrays).
+outside reverse mode only (``jvp`` of ``grad`` works; ``grad`` of ``jvp`` raises: tangents are
+plain arrays, with no graph to differentiate).
 
 >>> from tinygrad_edu import Tensor, func
 >>> f = lambda x: (x ** 3).sum()
@@ -231,8 +231,19 @@ def jvp(f: Fn, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = 
     tangent = table.get(out)
     if tangent is None:
         tangent = np.zeros(out.shape, out.dtype)
-    result = (Tensor(out.data), Tensor(tangent))
+    result = _linked([out.data, tangent], primals, "jvp")
     return (*result, aux) if has_aux else result
+
+
+def _linked(arrays: list[Any], args: Sequence[Any], where: str) -> tuple[Tensor, ...]:
+    """Forward-mode results as Tensors; tied to the ``args`` that require grad, if any, so that
+    differentiating them raises instead of giving 0 (see ``forward_ad.ThroughForwardMode``)."""
+    sources = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+    if not sources:
+        return tuple(Tensor(a) for a in arrays)
+    return tuple(
+        forward_ad.ThroughForwardMode.apply(*sources, value=a, where=where) for a in arrays
+    )
 
 
 def _values(x: Any) -> np.ndarray[Any, Any]:
@@ -257,8 +268,9 @@ def jacfwd(f: Fn, argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
                 tangents = [np.zeros_like(v) for v in values]
                 tangents[i].reshape(-1)[k] = 1
                 columns[:, k] = jvp(f, values, tangents)[1].data.reshape(-1)
-            jacobians.append(Tensor(columns.reshape(out.shape + values[i].shape)))
-        return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
+            jacobians.append(columns.reshape(out.shape + values[i].shape))
+        linked = _linked(jacobians, args, "jacfwd")
+        return linked[0] if isinstance(argnums, int) else linked
 
     return run
 
@@ -285,8 +297,6 @@ def hvp(f: Fn, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Tensor,
     value = _output(f(*[Tensor(_values(p)) for p in primals]), "hvp")
     shapes = [_values(p).shape for p in primals]
     ends = np.cumsum([int(np.prod(s, dtype=int)) for s in shapes])
-    parts = tuple(
-        Tensor(piece.reshape(shape))
-        for piece, shape in zip(np.split(product.data, ends[:-1]), shapes, strict=True)
-    )
-    return value, (parts[0] if len(parts) == 1 else parts)
+    pieces = [p.reshape(s) for p, s in zip(np.split(product.data, ends[:-1]), shapes, strict=True)]
+    shown, *parts = _linked([value.data, *pieces], primals, "hvp")
+    return shown, (parts[0] if len(parts) == 1 else tuple(parts))
