@@ -184,3 +184,14 @@ def test_newtons_method_on_x4_minus_2x2_converges_to_the_minimum() -> None:
         h = func.grad(func.grad(f))(x)
         x = Tensor(x.data - g.data / h.data)
     assert x.item() == pytest.approx(1.0, abs=1e-15)
+
+
+def test_resetting_grad_to_none_forgets_the_differentiable_gradient_too() -> None:
+    x = Tensor(2.0, requires_grad=True)
+    (x * x).backward(create_graph=True)  # 4
+    x.grad = None  # what optimizers' zero_grad does
+    (x * x).backward(create_graph=True)
+    assert x.grad == 4.0 and x.grad_tensor is not None and x.grad_tensor.item() == 4.0
+    x.grad = None
+    (x * 3.0).backward()
+    assert x.grad == 3.0 and x.grad_tensor is None

@@ -366,6 +366,7 @@ def accumulate(node: Node, g: Array, owned: bool = False) -> None:
     data = node.data
     assert g.shape == data.shape, f"engine: gradient {g.shape} for data {data.shape}"
     if node.grad is None:
+        node._grad_tensor = None  # ``grad = None`` (zero_grad) forgot the gradient: forget both
         if owned and g.base is None and g.dtype == data.dtype and g.flags.writeable:
             node.grad = g
         else:
@@ -378,7 +379,7 @@ def accumulate(node: Node, g: Array, owned: bool = False) -> None:
 
 def accumulate_tensor(node: Any, g: Any) -> None:
     """``create_graph``: ``.grad`` gets the value, ``.grad_tensor`` the differentiable gradient."""
-    previous = node._grad_tensor
+    previous = node._grad_tensor if node.grad is not None else None  # (None: forgotten)
     node._grad_tensor = None  # (so that ``accumulate`` does not add g twice)
     accumulate(node, g.data)
     node._grad_tensor = g if previous is None else previous + g
