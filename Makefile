@@ -1,14 +1,23 @@
-# Two commands on a fresh machine with Python 3 and make:  `make demo`  and  `make test`.
+# Two commands on a fresh machine with Python 3.11 or newer and make:  `make demo`  and  `make test`.
+# Another Python gets its own environment: `make test PYTHON=python3.13` builds .venv-python3.13
+# (or name one: VENV=DIR).
 PYTHON ?= python3
-VENV   := .venv
+ifeq ($(PYTHON),python3)
+VENV   ?= .venv
+else
+VENV   ?= .venv-$(notdir $(PYTHON))
+endif
 BIN    := $(VENV)/bin
 EXTRAS ?= dev
 comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: demo test lint typecheck check install bench docs clean
+.PHONY: demo test lint typecheck check install bench docs clean check-python
 
-$(BIN)/python:
+check-python:
+	@$(PYTHON) scripts/check_python.py $(VENV)
+
+$(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -35,7 +35,7 @@ def notebook_loop(
         loss = float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
         w1 = w1 - lr * (1 / n) * np.dot(age, p - y)
         w2 = w2 - lr * (1 / n) * np.dot(aff, p - y)
-        bias = bias - lr * np.mean(p - y)
+        bias = bias - lr * float(np.mean(p - y))
         losses.append(loss)
         if loss <= threshold:
             break
