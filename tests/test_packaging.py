@@ -3,6 +3,9 @@
 * The declared minimum Python (``requires-python``) is the one ruff and mypy check the code for
   and the lowest one the classifiers name; ``make`` refuses an older Python, or an environment
   made by another Python, with a message.
+* ``constraints.txt`` pins every package the extras name, to versions that satisfy them; the
+  tools that judge the code (ruff, mypy) are pinned in ``pyproject.toml`` too, and ``make``
+  installs everything (the build backend included) with those constraints.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 CHECK_PYTHON = ROOT / "scripts" / "check_python.py"
+CONSTRAINTS = ROOT / "constraints.txt"
 
 
 def _minimum() -> tuple[int, int]:
@@ -82,3 +89,62 @@ def test_the_check_reads_the_venvs_python_and_exits_with_the_message(tmp_path: P
     (venv / "pyvenv.cfg").write_text(f"version = {sys.version.split()[0]}\n")
     ok = subprocess.run([sys.executable, str(CHECK_PYTHON), str(venv)], capture_output=True)
     assert ok.returncode == 0 and ok.stderr == b""
+
+
+# ---------------------------------------------------------------------------- which versions
+def _pins() -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for number, line in enumerate(CONSTRAINTS.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        found = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][0-9A-Za-z.!+-]*)", line)
+        assert found, f"constraints.txt line {number} is not name==version: {line!r}"
+        name = canonicalize_name(found.group(1))
+        assert name not in pins, f"constraints.txt pins {name} twice"
+        pins[name] = found.group(2)
+    return pins
+
+
+def _requirements() -> list[Requirement]:
+    project = PYPROJECT["project"]
+    lines = list(project["dependencies"]) + list(PYPROJECT["build-system"]["requires"])
+    for extra in project["optional-dependencies"].values():
+        lines += extra
+    return [r for r in map(Requirement, lines) if canonicalize_name(r.name) != "tinygrad-edu"]
+
+
+def test_every_package_the_extras_name_is_pinned_to_a_version_that_satisfies_it() -> None:
+    pins = _pins()
+    for requirement in _requirements():
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"constraints.txt has no pin for {requirement}"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"constraints.txt pins {name}=={pins[name]}, which {requirement} does not allow"
+        )
+
+
+def test_the_tools_that_judge_the_code_are_pinned_to_the_tested_versions() -> None:
+    pins = _pins()
+    dev = {
+        canonicalize_name(r.name): r
+        for r in map(Requirement, PYPROJECT["project"]["optional-dependencies"]["dev"])
+    }
+    for judge in ("ruff", "mypy"):
+        assert str(dev[judge].specifier) == f"=={pins[judge]}", f"pin {judge} in the dev extra"
+
+
+def test_make_installs_everything_with_the_constraints(tmp_path: Path) -> None:
+    venv = tmp_path / "env"
+    planned = subprocess.run(
+        ["make", "-n", "install", "demo", "bench", f"VENV={venv}", "EXTRAS=dev"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert planned.returncode == 0, planned.stderr
+    installs = [line for line in planned.stdout.splitlines() if " pip install " in line]
+    assert len(installs) == 4  # pip itself, then the dev, viz and bench extras
+    for line in installs:
+        assert "--constraint constraints.txt" in line, line
+    for line in installs[1:]:
+        assert "--build-constraint constraints.txt" in line, line
