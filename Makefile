@@ -11,9 +11,12 @@ BIN    := $(VENV)/bin
 EXTRAS ?= dev
 comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
-# Every install takes the tested versions (and the build backend's) from constraints.txt.
+# Every install takes the tested versions (and the build backend's) from constraints.txt. The -W
+# filter drops setuptools' "Editable installation" notice, information pip shows as a warning.
 CONSTRAINTS := constraints.txt
-PIP_INSTALL := -m pip install --quiet --constraint $(CONSTRAINTS) --build-constraint $(CONSTRAINTS)
+NO_NOTICE   := -W "ignore:Editable installation:UserWarning"
+PIP_INSTALL := $(NO_NOTICE) -m pip install --quiet --constraint $(CONSTRAINTS) \
+               --build-constraint $(CONSTRAINTS)
 ALL_EXTRAS  := dev,torch,keras,bench
 
 .PHONY: demo test lint typecheck check install bench docs clean check-python lock
@@ -55,8 +58,9 @@ $(VENV)/.installed-bench: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python $(PIP_INSTALL) -e ".[bench]"
 	touch $@
 
+# NO_MKDOCS_2_WARNING: Material for MkDocs prints a banner about its successor on every build.
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 check: lint typecheck test
 
@@ -67,7 +71,7 @@ lock:
 	@$(PYTHON) scripts/check_python.py .venv-lock
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --upgrade pip setuptools
-	.venv-lock/bin/python -m pip install --quiet -e ".[$(ALL_EXTRAS)]"
+	.venv-lock/bin/python $(NO_NOTICE) -m pip install --quiet -e ".[$(ALL_EXTRAS)]"
 	{ echo "# The versions tinygrad_edu is tested with: make and CI install with pip's -c this file."; \
 	  echo "# Made by make lock on Python $$(.venv-lock/bin/python -c 'import platform; print(platform.python_version())')."; \
 	  .venv-lock/bin/python -m pip freeze --all --exclude-editable | sed -E 's/\+[a-z0-9.]+$$//'; \

@@ -6,12 +6,15 @@
 * ``constraints.txt`` pins every package the extras name, to versions that satisfy them; the
   tools that judge the code (ruff, mypy) are pinned in ``pyproject.toml`` too, and ``make``
   installs everything (the build backend included) with those constraints.
+* Set-up is quiet: the editable install as ``make`` runs it prints nothing, and ``make docs``
+  turns off Material for MkDocs' banner.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -31,6 +34,15 @@ def _minimum() -> tuple[int, int]:
     found = re.fullmatch(r">=(\d+)\.(\d+)", PYPROJECT["project"]["requires-python"])
     assert found, "requires-python should read >=X.Y"
     return int(found.group(1)), int(found.group(2))
+
+
+def _make_plan(*args: str) -> list[str]:
+    """The commands ``make -n ARGS`` would run, one per line."""
+    planned = subprocess.run(
+        ["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert planned.returncode == 0, planned.stderr
+    return planned.stdout.splitlines()
 
 
 def _check_python() -> Any:
@@ -134,17 +146,45 @@ def test_the_tools_that_judge_the_code_are_pinned_to_the_tested_versions() -> No
 
 
 def test_make_installs_everything_with_the_constraints(tmp_path: Path) -> None:
-    venv = tmp_path / "env"
-    planned = subprocess.run(
-        ["make", "-n", "install", "demo", "bench", f"VENV={venv}", "EXTRAS=dev"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert planned.returncode == 0, planned.stderr
-    installs = [line for line in planned.stdout.splitlines() if " pip install " in line]
+    planned = _make_plan("install", "demo", "bench", f"VENV={tmp_path / 'env'}", "EXTRAS=dev")
+    installs = [line for line in planned if " pip install " in line]
     assert len(installs) == 4  # pip itself, then the dev, viz and bench extras
     for line in installs:
         assert "--constraint constraints.txt" in line, line
     for line in installs[1:]:
         assert "--build-constraint constraints.txt" in line, line
+
+
+# ------------------------------------------------------------------------------------- quiet
+def test_the_editable_install_as_make_runs_it_prints_nothing(tmp_path: Path) -> None:
+    """make's own pip command, in a new environment that borrows this one's packages.
+
+    pip builds the editable wheel with the setuptools already here (no index, no download, so
+    no build environment to constrain) and installs only into the new environment.
+    """
+    site = Path(next(p for p in sys.path if p.endswith("site-packages")))
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    new_site = next(env.glob("lib/python*/site-packages"))
+    (new_site / "borrowed.pth").write_text(f"{site}\n")
+    line = next(line for line in _make_plan("install", f"VENV={env}") if " -e " in line)
+    command = shlex.split(line.split(" -e ")[0].replace(" --build-constraint constraints.txt", ""))
+    result = subprocess.run(
+        [*command, "--no-deps", "--no-index", "--no-build-isolation", "-e", str(ROOT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(new_site.glob("__editable__*tinygrad_edu*")), "it did not install"
+    noise = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "is ignored: it is neither a file nor a directory" not in line  # this machine's pip
+    ]
+    assert noise == [], "\n".join(noise)
+
+
+def test_make_docs_turns_off_the_theme_banner() -> None:
+    build = next(line for line in _make_plan("docs", "VENV=.venv") if "mkdocs build" in line)
+    assert build.startswith("NO_MKDOCS_2_WARNING=1 ")
