@@ -45,8 +45,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
-	$(BIN)/ruff check tinygrad_edu tests examples benchmarks scripts docs/_tools
-	$(BIN)/ruff format --check tinygrad_edu tests examples benchmarks scripts docs/_tools
+	$(BIN)/ruff check tinygrad_edu tests examples benchmarks scripts docs/_tools demos
+	$(BIN)/ruff format --check tinygrad_edu tests examples benchmarks scripts docs/_tools demos
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -2,9 +2,10 @@
 
 Each notebook is copied into a temporary folder and executed there with nbclient, on the kernel
 of the Python running the tests; any cell error fails the test, and so does a warning printed by a
-cell. What its cells print must match what the saved copy shows (numbers to 4 significant
-digits), so a notebook cannot go stale when the library changes. Notebooks with optional cells
-for the teaching notebook's original tables run a second time with those tables linked in at
+cell, and so does a file the notebook leaves in its folder (a reader's ``demos/`` stays clean).
+What its cells print must match what the saved copy shows (numbers to 4 significant digits), so a
+notebook cannot go stale when the library changes. Notebooks with optional cells for the teaching
+notebook's original tables run a second time with those tables linked in at
 ``../shared/data`` (relative to the copy), when they are beside the repository.
 
 The saved files must read well without running: every code cell executed, in order, no errors, no
@@ -134,6 +135,8 @@ def _run(path: Path, workdir: Path, link_shared: bool) -> Any:
     except CellExecutionError as err:
         pytest.fail(f"{path.name}: a cell failed\n{err}")
     assert not _warnings(nb), f"{path.name} printed warnings: {_warnings(nb)}"
+    left = sorted(p.name for p in (workdir / "demos").iterdir())
+    assert not left, f"{path.name} left {left} beside itself; write to a temporary folder instead"
     return nb
 
 
