@@ -172,6 +172,17 @@ def test_optional_cells_read_the_original_tables(path: Path, tmp_path: Path) -> 
     assert "original table" in printed, f"{path.name} did not pick up the original table"
 
 
+@pytest.mark.skipif(not HAVE_RUNNER, reason="nbclient, nbformat or ipykernel not installed")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the original tables are not beside the repo")
+def test_tables_further_up_than_beside_the_repository_are_not_read(tmp_path: Path) -> None:
+    """Only demos/, the repository and the folder holding it are searched for ``shared/``."""
+    (tmp_path / "shared").symlink_to(SHARED, target_is_directory=True)
+    workdir = tmp_path / "one" / "two"  # so shared/ is three levels above the notebook
+    path = DEMOS / "06_gradient_descent_modes.ipynb"
+    printed = "".join(_printed(_run(path, workdir, link_shared=False)))
+    assert "Using the table shipped with tinygrad_edu." in printed
+
+
 def test_the_stale_output_check_can_fail() -> None:
     assert _same_text("loss 0.123456 after 5 epochs", "loss 0.1234561 after 5 epochs")
     assert not _same_text("loss 0.1235 after 5 epochs", "loss 0.1240 after 5 epochs")
@@ -226,8 +237,8 @@ def main(paths: list[str]) -> None:
 
     for name in paths or [str(p) for p in NOTEBOOKS]:
         path = Path(name).resolve()
-        with tempfile.TemporaryDirectory() as tmp:
-            nb = _execute(path, Path(tmp), link_shared=False)  # saved outputs: shipped data
+        with tempfile.TemporaryDirectory() as tmp:  # a level down: no shared/ beside it
+            nb = _execute(path, Path(tmp) / "copy", link_shared=False)  # outputs: shipped data
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
         nbformat.write(nb, path)
