@@ -21,7 +21,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -157,15 +156,12 @@ def test_make_installs_everything_with_the_constraints(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------- quiet
-@pytest.mark.skipif(
-    importlib.util.find_spec("setuptools") is None,
-    reason="builds with this environment's setuptools (venvs of Python 3.12+ have none)",
-)
 def test_the_editable_install_as_make_runs_it_prints_nothing(tmp_path: Path) -> None:
     """make's own pip command, in a new environment that borrows this one's packages.
 
-    pip builds the editable wheel with the setuptools already here (no index, no download, so
-    no build environment to constrain) and installs only into the new environment.
+    pip builds the editable wheel with the setuptools already here (the dev extra installs it;
+    no index, no download, so no build environment to constrain) and installs only into the new
+    environment.
     """
     site = Path(next(p for p in sys.path if p.endswith("site-packages")))
     env = tmp_path / "env"
