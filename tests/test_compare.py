@@ -75,15 +75,8 @@ def test_a_missing_library_is_reported_in_one_line(monkeypatch: pytest.MonkeyPat
     assert c.skipped_lines() == ["PyTorch is not installed (pip install torch==2.13.0)"]
 
 
-def test_libraries_not_installed_share_one_line_and_one_pip_command(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        compare.importlib.util,
-        "find_spec",
-        lambda name: None if name in ("torch", "keras") else real(name),
-    )
+@pytest.mark.usefixtures("without_torch_and_keras")
+def test_libraries_not_installed_share_one_line_and_one_pip_command() -> None:
     c = compare_libraries(X, Y, X_TEST, epochs=5)
     assert c.skipped_lines() == [
         "PyTorch and Keras are not installed: pip install torch==2.13.0 keras"

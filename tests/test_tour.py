@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu.data import load_home_prices
-from tinygrad_edu.tour import SECTIONS, TourResult, compare, run_tour
+from tinygrad_edu.tour import SECTIONS, TourResult, run_tour
 from tinygrad_edu.tour.context import Context, load_tour_data, transcript
 from tinygrad_edu.tour.gd_study import critical_lr, run_gd_study
 from tinygrad_edu.tour.learning import logistic_section
@@ -93,15 +92,8 @@ def test_tour_matches_the_loop_in_the_logistic_section(tour: tuple[TourResult, s
         assert float(a) == pytest.approx(float(b), rel=1e-15)
 
 
-def test_without_pytorch_and_keras_the_tour_says_how_to_install_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        compare.importlib.util,
-        "find_spec",
-        lambda name: None if name in ("torch", "keras") else real(name),
-    )
+@pytest.mark.usefixtures("without_torch_and_keras")
+def test_without_pytorch_and_keras_the_tour_says_how_to_install_them(tmp_path: Path) -> None:
     section = logistic_section(Context(tmp_path, load_tour_data(), quick=True, progress=False))
     assert re.fullmatch(r"Dense \+ Adam: test accuracy \d+%", section.summary[1])
     assert section.summary[2:] == [
