@@ -72,15 +72,25 @@ def test_a_missing_library_is_reported_in_one_line(monkeypatch: pytest.MonkeyPat
     c = compare_libraries(X, Y, X_TEST, epochs=5, libraries=("pytorch",))
     assert len(c.results) == 1
     assert c.skipped == {"pytorch": "PyTorch is not installed (pip install torch==2.13.0)"}
+    assert c.skipped_lines() == ["PyTorch is not installed (pip install torch==2.13.0)"]
+
+
+@pytest.mark.usefixtures("without_torch_and_keras")
+def test_libraries_not_installed_share_one_line_and_one_pip_command() -> None:
+    c = compare_libraries(X, Y, X_TEST, epochs=5)
+    assert c.skipped_lines() == [
+        "PyTorch and Keras are not installed: pip install torch==2.13.0 keras"
+    ]
 
 
 def test_a_library_that_fails_is_skipped_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any) -> Any:
         raise RuntimeError("backend exploded\nsecond line")
 
-    monkeypatch.setitem(compare._RUNNERS, "pytorch", ("numpy", broken, "unused"))
+    monkeypatch.setitem(compare._LIBRARIES, "pytorch", compare._Library("numpy", broken, "P", "p"))
     c = compare_libraries(X, Y, X_TEST, epochs=5, libraries=("pytorch",))
     assert c.skipped == {"pytorch": "pytorch could not run here: backend exploded"}
+    assert c.skipped_lines() == ["pytorch could not run here: backend exploded"]
 
 
 def test_unknown_library_is_refused() -> None:

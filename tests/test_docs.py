@@ -2,7 +2,11 @@
 
 * ``mkdocs build --strict`` passes: no broken link, no missing page, no API name that mkdocstrings
   cannot find (skipped when mkdocs is not installed).
-* Every page under ``docs/`` is in the site's navigation.
+* The built site works opened from disk and offline: every link and asset leads to a file (not a
+  folder), nothing is loaded from the network, and the math is typeset by the copy of MathJax in
+  the site (checked in headless Chromium where it is installed).
+* Every page under ``docs/`` is in the site's navigation; the API navigation names no private
+  module.
 * The examples in the package's docstrings print what they claim (doctest on every module).
 * The examples on the documentation pages work: ``>>>`` examples are run as doctests, and fenced
   ``python`` blocks are executed in order, one fresh namespace per page; a ``text`` block titled
@@ -13,14 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import html.parser
 import importlib
 import importlib.util
 import io
 import os
 import pkgutil
 import re
+import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +58,17 @@ def _page_id(page: Path) -> str:
 
 
 # ------------------------------------------------------------------------------- the site builds
-@pytest.mark.skipif(not HAVE_MKDOCS, reason="mkdocs, mkdocs-material or mkdocstrings not installed")
-def test_mkdocs_build_strict(tmp_path: Path) -> None:
-    site = tmp_path / "site"
+needs_mkdocs = pytest.mark.skipif(
+    not HAVE_MKDOCS, reason="mkdocs, mkdocs-material or mkdocstrings not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation built with ``mkdocs build --strict`` into a temporary folder."""
+    if not HAVE_MKDOCS:
+        pytest.skip("mkdocs, mkdocs-material or mkdocstrings not installed")
+    site = tmp_path_factory.mktemp("docs") / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)],
@@ -64,8 +79,123 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
+    return site
+
+
+class _Refs(html.parser.HTMLParser):
+    """Every (tag, attribute, value) of an href or src in one page, and its arithmatex elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.math = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value is not None:
+                self.refs.append((tag, name, value))
+            if name == "class" and value is not None and "arithmatex" in value.split():
+                self.math += 1
+
+
+def _refs(page: Path) -> _Refs:
+    parser = _Refs()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_mkdocs_build_strict(site: Path) -> None:
     assert (site / "index.html").is_file()
-    assert (site / "reference" / "tensor" / "index.html").is_file()
+    assert (site / "reference" / "tensor.html").is_file()
+
+
+def test_every_link_and_asset_leads_to_a_file_when_opened_from_disk(site: Path) -> None:
+    """A link to a folder shows a directory listing from file://, not the page."""
+    broken = []
+    for page in sorted(site.rglob("*.html")):
+        if page.name == "404.html":  # a web server's answer to any unknown URL: links from root
+            continue
+        for tag, attribute, value in _refs(page).refs:
+            target = urllib.parse.urlsplit(value)
+            if target.scheme or target.netloc or not target.path:  # another site, or #anchor
+                continue
+            path = (page.parent / urllib.parse.unquote(target.path)).resolve()
+            if not path.is_file():
+                broken.append(f"{page.relative_to(site)}: <{tag} {attribute}={value!r}>")
+    assert not broken, "links that lead to no file:\n" + "\n".join(broken[:20])
+
+
+def test_nothing_is_loaded_from_the_network(site: Path) -> None:
+    remote = [
+        f"{page.relative_to(site)}: <{tag} {attribute}={value!r}>"
+        for page in sorted(site.rglob("*.html"))
+        for tag, attribute, value in _refs(page).refs
+        if tag != "a" and re.match(r"(https?:)?//", value)
+    ]
+    assert not remote, "\n".join(remote)
+
+
+def test_math_is_marked_for_the_mathjax_copy_in_the_site(site: Path) -> None:
+    page = site / "concepts" / "optimizers.html"
+    refs = _refs(page)
+    assert refs.math == 3  # the update rule, momentum, Adam
+    scripts = [value for tag, _, value in refs.refs if tag == "script"]
+    assert "../javascripts/mathjax.js" in scripts
+    assert "../assets/mathjax/tex-svg.js" in scripts
+    extensions = site / "assets" / "mathjax" / "input" / "tex" / "extensions"
+    assert (extensions / "autoload.js").is_file(), "the on-demand TeX extensions are missing"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_math_renders_in_a_browser_from_disk_without_network(site: Path, tmp_path: Path) -> None:
+    assert CHROMIUM is not None
+    page = site / "concepts" / "chain-rule-and-backward.html"
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--proxy-server=127.0.0.1:9",  # anything fetched from the network fails
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rendered = result.stdout
+    formulas = _refs(page).math
+    assert formulas == 4
+    typeset = re.findall(r'<mjx-container [^>]*jax="SVG"[^>]*>\s*<svg', rendered)
+    assert len(typeset) == formulas, "MathJax did not typeset every formula as SVG"
+    assert '<g data-mml-node="merror"' not in rendered, "a formula has a TeX error"
+
+
+def test_without_mathjax_the_build_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("mkdocs")
+    from mkdocs.exceptions import PluginError
+
+    spec = importlib.util.spec_from_file_location(
+        "offline_math", DOCS / "_tools" / "offline_math.py"
+    )
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    monkeypatch.setattr(hook, "DISTRIBUTION", "no-such-distribution")
+    with pytest.raises(PluginError, match=r"MathJax from the package no-such-distribution.*pip"):
+        hook.on_config({})
 
 
 def _nav_files(node: Any) -> list[str]:
@@ -78,7 +208,7 @@ def _nav_files(node: Any) -> list[str]:
     return []
 
 
-@pytest.mark.skipif(not HAVE_MKDOCS, reason="mkdocs, mkdocs-material or mkdocstrings not installed")
+@needs_mkdocs
 def test_every_page_is_in_the_navigation() -> None:
     from mkdocs.config import load_config
 
@@ -88,6 +218,23 @@ def test_every_page_is_in_the_navigation() -> None:
     pages = {_page_id(p) for p in PAGES}
     assert pages - listed == set(), "pages missing from the nav in mkdocs.yml"
     assert listed - pages == set(), "nav entries in mkdocs.yml without a page"
+
+
+@needs_mkdocs
+def test_the_api_navigation_names_no_private_module(site: Path) -> None:
+    from mkdocs.config import load_config
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        config = load_config(str(ROOT / "mkdocs.yml"))
+    (reference,) = [entry["API reference"] for entry in config["nav"] if "API reference" in entry]
+    for entry in reference:
+        ((title, page),) = entry.items()
+        assert not re.search(r"(^|\.)_", title), f"the API navigation lists {title}"
+        directives = re.findall(r"^::: (\S+)", (DOCS / page).read_text(), re.MULTILINE)
+        private = [name for name in directives if re.search(r"(^|\.)_", name)]
+        assert not private, f"{page} documents the private {private}"
+    pages = [p for p in site.rglob("*.html") if "tinygrad_edu._config" in p.read_text()]
+    assert not pages, f"the site still names tinygrad_edu._config: {pages}"
 
 
 # --------------------------------------------------------------------------- docstring examples

@@ -2,9 +2,10 @@
 
 Each notebook is copied into a temporary folder and executed there with nbclient, on the kernel
 of the Python running the tests; any cell error fails the test, and so does a warning printed by a
-cell. What its cells print must match what the saved copy shows (numbers to 4 significant
-digits), so a notebook cannot go stale when the library changes. Notebooks with optional cells
-for the teaching notebook's original tables run a second time with those tables linked in at
+cell, and so does a file the notebook leaves in its folder (a reader's ``demos/`` stays clean).
+What its cells print must match what the saved copy shows (numbers to 4 significant digits), so a
+notebook cannot go stale when the library changes. Notebooks with optional cells for the teaching
+notebook's original tables run a second time with those tables linked in at
 ``../shared/data`` (relative to the copy), when they are beside the repository.
 
 The saved files must read well without running: every code cell executed, in order, no errors, no
@@ -135,6 +136,8 @@ def _run(path: Path, workdir: Path, link_shared: bool) -> Any:
     except CellExecutionError as err:
         pytest.fail(f"{path.name}: a cell failed\n{err}")
     assert not _warnings(nb), f"{path.name} printed warnings: {_warnings(nb)}"
+    left = sorted(p.name for p in (workdir / "demos").iterdir())
+    assert not left, f"{path.name} left {left} beside itself; write to a temporary folder instead"
     return nb
 
 
@@ -168,6 +171,17 @@ USES_ORIGINALS = [p for p in NOTEBOOKS if '\\"shared\\"' in p.read_text(encoding
 def test_optional_cells_read_the_original_tables(path: Path, tmp_path: Path) -> None:
     printed = "".join(_printed(_run(path, tmp_path, link_shared=True)))
     assert "original table" in printed, f"{path.name} did not pick up the original table"
+
+
+@pytest.mark.skipif(not HAVE_RUNNER, reason="nbclient, nbformat or ipykernel not installed")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the original tables are not beside the repo")
+def test_tables_further_up_than_beside_the_repository_are_not_read(tmp_path: Path) -> None:
+    """Only demos/, the repository and the folder holding it are searched for ``shared/``."""
+    (tmp_path / "shared").symlink_to(SHARED, target_is_directory=True)
+    workdir = tmp_path / "one" / "two"  # so shared/ is three levels above the notebook
+    path = DEMOS / "06_gradient_descent_modes.ipynb"
+    printed = "".join(_printed(_run(path, workdir, link_shared=False)))
+    assert "Using the table shipped with tinygrad_edu." in printed
 
 
 def test_the_stale_output_check_can_fail() -> None:
@@ -224,8 +238,8 @@ def main(paths: list[str]) -> None:
 
     for name in paths or [str(p) for p in NOTEBOOKS]:
         path = Path(name).resolve()
-        with tempfile.TemporaryDirectory() as tmp:
-            nb = _execute(path, Path(tmp), link_shared=False)  # saved outputs: shipped data
+        with tempfile.TemporaryDirectory() as tmp:  # a level down: no shared/ beside it
+            nb = _execute(path, Path(tmp) / "copy", link_shared=False)  # outputs: shipped data
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
         nbformat.write(nb, path)

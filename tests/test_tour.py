@@ -11,8 +11,9 @@ import pytest
 
 from tinygrad_edu.data import load_home_prices
 from tinygrad_edu.tour import SECTIONS, TourResult, run_tour
-from tinygrad_edu.tour.context import load_tour_data, transcript
+from tinygrad_edu.tour.context import Context, load_tour_data, transcript
 from tinygrad_edu.tour.gd_study import critical_lr, run_gd_study
+from tinygrad_edu.tour.learning import logistic_section
 from tinygrad_edu.tour.report import Figure, Section, format_table, write_html
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -89,6 +90,15 @@ def test_tour_matches_the_loop_in_the_logistic_section(tour: tuple[TourResult, s
     assert loop[1] == mynn[1]  # same number of epochs
     for a, b in zip(loop[2:5], mynn[2:5], strict=True):
         assert float(a) == pytest.approx(float(b), rel=1e-15)
+
+
+@pytest.mark.usefixtures("without_torch_and_keras")
+def test_without_pytorch_and_keras_the_tour_says_how_to_install_them(tmp_path: Path) -> None:
+    section = logistic_section(Context(tmp_path, load_tour_data(), quick=True, progress=False))
+    assert re.fullmatch(r"Dense \+ Adam: test accuracy \d+%", section.summary[1])
+    assert section.summary[2:] == [
+        "PyTorch and Keras are not installed: pip install torch==2.13.0 keras"
+    ]
 
 
 def test_transcript_shows_each_line_and_its_value() -> None:

@@ -60,7 +60,8 @@ class Result:
 
 @dataclass
 class Comparison:
-    """The results side by side; ``skipped``: one line for each library that could not run."""
+    """The results side by side; ``skipped``: one line for each library that could not run,
+    ``not_installed``: the names of those that are missing (a subset of ``skipped``'s keys)."""
 
     results: list[Result]
     lr: float
@@ -68,6 +69,18 @@ class Comparison:
     adam_eps: float
     loss_eps: float
     skipped: dict[str, str] = field(default_factory=dict)
+    not_installed: list[str] = field(default_factory=list)
+
+    def skipped_lines(self) -> list[str]:
+        """Why each library did not run; all those not installed share one line and one pip
+        command ("PyTorch and Keras are not installed: pip install torch==2.13.0 keras")."""
+        others = [why for name, why in self.skipped.items() if name not in self.not_installed]
+        if len(self.not_installed) < 2:
+            return [self.skipped[name] for name in self.not_installed] + others
+        missing = [_LIBRARIES[name] for name in self.not_installed]
+        names = ", ".join(lib.label for lib in missing[:-1]) + f" and {missing[-1].label}"
+        command = " ".join(lib.requirement for lib in missing)
+        return [f"{names} are not installed: pip install {command}", *others]
 
     def differences(self) -> dict[str, float]:
         """Largest |difference| to the first result (tinygrad_edu) over weights, bias, final loss
@@ -241,9 +254,26 @@ def _keras_run(
 
 
 Runner = Callable[[Array, Array, Array, float, int, float, float, bool], Result]
-_RUNNERS: dict[str, tuple[str, Runner, str]] = {
-    "pytorch": ("torch", _torch, f"PyTorch is not installed (pip install {TORCH_PIN})"),
-    "keras": ("keras", _keras, "Keras is not installed (pip install keras; runs on PyTorch)"),
+
+
+@dataclass(frozen=True)
+class _Library:
+    """How to run one library, and how to tell a reader to install it."""
+
+    module: str
+    run: Runner
+    label: str
+    requirement: str
+    note: str = ""
+
+    @property
+    def missing(self) -> str:
+        return f"{self.label} is not installed (pip install {self.requirement}{self.note})"
+
+
+_LIBRARIES = {
+    "pytorch": _Library("torch", _torch, "PyTorch", TORCH_PIN),
+    "keras": _Library("keras", _keras, "Keras", "keras", "; runs on PyTorch"),
 }
 
 
@@ -268,19 +298,20 @@ def compare_libraries(
     y = np.asarray(y_train, dtype=np.float64).reshape(-1)
     Xt = np.asarray(X_test, dtype=np.float64)
     for name in libraries:
-        if name not in _RUNNERS:
+        if name not in _LIBRARIES:
             raise ValueError(
                 f"compare_libraries: unknown library {name!r}; choose from {LIBRARIES}"
             )
     args = (X, y, Xt, lr, epochs, adam_eps, loss_eps)
     comparison = Comparison([_ours(*args, progress)], lr, epochs, adam_eps, loss_eps)
     for name in libraries:
-        module, run, missing = _RUNNERS[name]
-        if importlib.util.find_spec(module) is None:
-            comparison.skipped[name] = missing
+        library = _LIBRARIES[name]
+        if importlib.util.find_spec(library.module) is None:
+            comparison.skipped[name] = library.missing
+            comparison.not_installed.append(name)
             continue
         try:
-            comparison.results.append(run(*args, False))
+            comparison.results.append(library.run(*args, False))
         except Exception as err:  # a broken install must not stop the tour
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             comparison.skipped[name] = f"{name} could not run here: {first}"

@@ -35,7 +35,7 @@ def notebook_loop(
         loss = float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
         w1 = w1 - lr * (1 / n) * np.dot(age, p - y)
         w2 = w2 - lr * (1 / n) * np.dot(aff, p - y)
-        bias = bias - lr * np.mean(p - y)
+        bias = bias - lr * float(np.mean(p - y))
         losses.append(loss)
         if loss <= threshold:
             break
@@ -111,7 +111,7 @@ def logistic_section(ctx: Context) -> Section:
     cmp = compare_libraries(Xtr, ytr, Xte, lr=lr, epochs=adam_epochs, progress=ctx.progress)
     header, rows = cmp.table()
     s.table(header, rows, "Test predictions are P(bought) for the test rows, in order.")
-    for reason in cmp.skipped.values():
+    for reason in cmp.skipped_lines():
         s.text(reason)
     s.text(
         "PyTorch runs the same Adam rule and agrees to rounding. Keras puts Adam's ε before "
@@ -149,13 +149,12 @@ def logistic_section(ctx: Context) -> Section:
     )
     p47 = float(net.predict([[0.47, 1.0]])[0])
     s.text(f"MyNN's P(bought | age 47, can afford) = {p47:.3f}.")
-    diffs = cmp.differences()
+    compared = "".join(f"; {k}: max |diff| {v:.1e}" for k, v in cmp.differences().items())
     s.say(
         f"loop vs MyNN: {len(loop_losses)} vs {len(history.loss)} epochs, largest parameter gap "
         f"{max(abs(a - b) for a, b in zip(got, (lw1, lw2, lb), strict=True)):.1e}",
-        f"Dense + Adam: test accuracy {adam_acc:.0%}; "
-        + (", ".join(f"{k}: max |diff| {v:.1e}" for k, v in diffs.items()) or "no library ran"),
-        *cmp.skipped.values(),
+        f"Dense + Adam: test accuracy {adam_acc:.0%}{compared}",
+        *cmp.skipped_lines(),
     )
     return s
 
