@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import pickle
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Tensor, gradcheck, no_grad
-from tinygrad_edu.activations import ACTIVATIONS, tanh
+from tinygrad_edu.activations import ACTIVATIONS, leaky_relu, tanh
 from tinygrad_edu.losses import mse
 from tinygrad_edu.nn import INITIALIZERS, Dense, Module, Sequential, layer_call, layer_calls
 
@@ -128,6 +129,12 @@ def test_repr_reads_like_pytorch() -> None:
     )
     with_function = Sequential(Dense(1, 1), "relu")
     assert repr(with_function) == "Sequential(\n  (0): Dense(1 → 1)\n  (1): relu\n)"
+    slope = functools.partial(leaky_relu, negative_slope=0.2)  # its settings, not its address
+    assert repr(Sequential(slope)) == "Sequential(\n  (0): leaky_relu(negative_slope=0.2)\n)"
+    assert (
+        repr(Dense(2, 1, activation=slope))
+        == "Dense(2 → 1, activation=leaky_relu(negative_slope=0.2))"
+    )
 
 
 # ---------------------------------------------------------------------------------- Dense

@@ -1,4 +1,6 @@
-"""Optimizers: the shared update rule, the batch policies, Momentum and Adam against PyTorch."""
+"""Optimizers: the update rules by hand, the batch policies, weight decay, float32, bad input.
+
+The step-for-step comparisons with torch.optim are in ``test_optim_torch.py``."""
 
 from __future__ import annotations
 
@@ -12,7 +14,20 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.optim import Adam, BatchGD, MiniBatchGD, Momentum, Optimizer, StochasticGD
+from tinygrad_edu.optim import (
+    Adagrad,
+    Adam,
+    AdamW,
+    BatchGD,
+    MiniBatchGD,
+    Momentum,
+    Optimizer,
+    RMSprop,
+    StochasticGD,
+    clip_grad_norm,
+)
+
+EVERY_OPTIMIZER = [BatchGD, StochasticGD, MiniBatchGD, Momentum, Adam, AdamW, RMSprop, Adagrad]
 
 
 def param(values: object) -> Tensor:
@@ -78,6 +93,105 @@ def test_adam_first_step_is_lr_times_sign_of_gradient() -> None:
     expected = np.array([3.0, -0.5, 0.002]) - 0.01 * g / (np.abs(g) + 1e-7)
     np.testing.assert_allclose(w.data, expected, rtol=1e-15, atol=0)
     np.testing.assert_allclose(w.data, [2.99, -0.49, -0.008], rtol=0, atol=1e-6)
+
+
+def test_weight_decay_adds_decay_times_p_to_the_gradient_by_hand() -> None:
+    # L = Σw², g = 2w; with weight_decay 0.1 the step uses g + 0.1·w = 2.1·w.
+    w = param([1.0, -2.0])
+    opt = BatchGD([w], lr=0.1, weight_decay=0.1)
+    (w * w).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(w.data, [1.0 - 0.21, -2.0 + 0.42], rtol=1e-15)
+
+
+def test_adamw_shrinks_p_before_its_adam_step_by_hand() -> None:
+    # Decoupled: p ← p·(1 − lr·wd), then the first Adam step −lr·g/(|g| + eps).
+    w = param([3.0, -0.5])
+    g = np.array([2.0, -500.0])
+    opt = AdamW([w], lr=0.01, weight_decay=0.1)
+    (w * Tensor(g)).sum().backward()
+    opt.step()
+    expected = np.array([3.0, -0.5]) * (1 - 0.001) - 0.01 * g / (np.abs(g) + 1e-8)
+    np.testing.assert_allclose(w.data, expected, rtol=1e-15)
+    # Adam's L2 decay instead joins the gradient: g + wd·p, and is then normalised away.
+    v = param([3.0, -0.5])
+    l2 = Adam([v], lr=0.01, eps=1e-8, weight_decay=0.1)
+    (v * Tensor(g)).sum().backward()
+    l2.step()
+    decayed = g + 0.1 * np.array([3.0, -0.5])
+    expected_l2 = np.array([3.0, -0.5]) - 0.01 * decayed / (np.abs(decayed) + 1e-8)
+    np.testing.assert_allclose(v.data, expected_l2, rtol=1e-15)
+
+
+def test_rmsprop_first_step_is_ten_learning_rates_by_hand() -> None:
+    # s = (1 − 0.99)·g² = 0.01·g², so the step is lr·g/(0.1·|g| + eps) ≈ 10·lr·sign(g).
+    w = param([1.0, 1.0])
+    g = np.array([4.0, -0.02])
+    opt = RMSprop([w], lr=0.01)
+    (w * Tensor(g)).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(w.data, 1.0 - 0.01 * g / (0.1 * np.abs(g) + 1e-8), rtol=1e-14)
+    np.testing.assert_allclose(w.data, [0.9, 1.1], rtol=1e-6)
+
+
+def test_adagrad_two_steps_by_hand() -> None:
+    # Constant gradient c: S₁ = c², S₂ = 2c²; the second rate is lr/(1 + lr_decay).
+    w = param([0.0])
+    opt = Adagrad([w], lr=0.5, lr_decay=0.25, eps=0.0)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * 3.0).sum().backward()
+        opt.step()
+    expected = -0.5 * 3 / 3 - 0.5 / 1.25 * 3 / np.sqrt(2 * 9)
+    np.testing.assert_allclose(w.data, [expected], rtol=1e-15)
+
+
+def test_momentum_dampening_applies_from_the_second_step_by_hand() -> None:
+    # v₁ = g (as torch.optim.SGD), v₂ = μ·v₁ + (1 − d)·g;  w₂ = −lr·(v₁ + v₂).
+    w = param([0.0])
+    opt = Momentum([w], lr=0.1, momentum=0.5, dampening=0.4)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * 2.0).sum().backward()
+        opt.step()
+    np.testing.assert_allclose(w.data, [-0.1 * (2.0 + (0.5 * 2.0 + 0.6 * 2.0))], rtol=1e-15)
+
+
+@pytest.mark.parametrize("cls", EVERY_OPTIMIZER)
+def test_float32_parameters_stay_float32(cls: type[Optimizer]) -> None:
+    w = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    opt = cls([w], weight_decay=0.1)  # type: ignore[call-arg]
+    for _ in range(3):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    assert w.dtype == np.float32 and np.isfinite(w.data).all() and (w.data < 1).all()
+
+
+def test_clip_grad_norm_by_hand() -> None:
+    a, b = param([0.0, 0.0]), param([0.0])
+    a.grad, b.grad = np.array([3.0, 0.0]), np.array([4.0])  # one vector [3, 0, 4]: norm 5
+    assert clip_grad_norm([a, b], max_norm=10.0) == 5.0  # under the cap: unchanged
+    np.testing.assert_array_equal(a.grad, [3.0, 0.0])
+    assert clip_grad_norm([a, b], 2.5, norm_type=float("inf")) == 4.0  # the largest |g|
+    np.testing.assert_allclose(b.grad, [4.0 * 2.5 / (4.0 + 1e-6)], rtol=1e-15)
+    c = param([1.0])  # no gradient: skipped; nothing at all: norm 0
+    assert clip_grad_norm(c, 1.0) == 0.0 and c.grad is None
+
+
+def test_clip_grad_norm_bad_input() -> None:
+    w = param([0.0])
+    w.grad = np.array([np.inf])
+    with pytest.raises(
+        FloatingPointError, match=re.escape("the total 2.0-norm of the gradients is inf")
+    ):
+        clip_grad_norm([w], 1.0, error_if_nonfinite=True)
+    with pytest.raises(ValueError, match=re.escape("max_norm must be finite and ≥ 0, got -1")):
+        clip_grad_norm([w], -1)
+    with pytest.raises(ValueError, match="norm_type must be > 0 or inf, got 0"):
+        clip_grad_norm([w], 1.0, norm_type=0)
+    with pytest.raises(TypeError, match="parameter 0 is a ndarray, not a Tensor"):
+        clip_grad_norm([np.zeros(2)], 1.0)  # type: ignore[list-item]
 
 
 # -------------------------------------------------------------------------- batch policies
@@ -212,55 +326,6 @@ def test_small_learning_rate_lowers_a_least_squares_loss_on_every_step(
         assert after <= before - drop + 1e-12 * (1 + before)
 
 
-# ------------------------------------------------------------------------- against PyTorch
-def least_squares(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    X = rng.normal(size=(30, 3))
-    return X, X @ np.array([[1.5], [-2.0], [0.5]]) + 0.3 + 0.1 * rng.normal(size=(30, 1))
-
-
-@pytest.mark.parametrize(
-    ("ours", "theirs"),
-    [
-        (lambda ps: Adam(ps, lr=0.05, eps=1e-8), ("Adam", {"lr": 0.05, "eps": 1e-8})),
-        (lambda ps: Adam(ps), ("Adam", {"lr": 0.001, "eps": 1e-7})),
-        (
-            lambda ps: Adam(ps, lr=0.02, betas=(0.8, 0.99), eps=1e-6),
-            ("Adam", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6}),
-        ),
-        (lambda ps: Momentum(ps, lr=0.05), ("SGD", {"lr": 0.05, "momentum": 0.9})),
-        (
-            lambda ps: Momentum(ps, lr=0.03, momentum=0.5, nesterov=True),
-            ("SGD", {"lr": 0.03, "momentum": 0.5, "nesterov": True}),
-        ),
-    ],
-    ids=["adam", "adam-keras-defaults", "adam-betas", "momentum", "nesterov"],
-)
-def test_follows_torch_optim_for_100_steps(ours: object, theirs: tuple[str, dict]) -> None:
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(3)
-    X, y = least_squares(rng)
-    w0, v0 = rng.normal(size=(3, 4)), rng.normal(size=(4, 1))
-    w, v = param(w0), param(v0)
-    opt = ours([w, v])  # type: ignore[operator]
-    tw = torch.tensor(w0, requires_grad=True)
-    tv = torch.tensor(v0, requires_grad=True)
-    name, kwargs = theirs
-    topt = getattr(torch.optim, name)([tw, tv], **kwargs)
-    Xt, tX, ty = Tensor(X), torch.tensor(X), torch.tensor(y)
-    for _ in range(100):
-        loss = (((Xt @ w).tanh() @ v - y) ** 2).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        tloss = ((torch.tanh(tX @ tw) @ tv - ty) ** 2).mean()
-        topt.zero_grad()
-        tloss.backward()
-        topt.step()
-        np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=0, atol=1e-10)
-    np.testing.assert_allclose(v.data, tv.detach().numpy(), rtol=0, atol=1e-10)
-
-
 # ------------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf")])
 def test_learning_rate_must_be_positive_and_finite(lr: float) -> None:
@@ -309,7 +374,46 @@ def test_bad_hyperparameters_are_named() -> None:
         next(BatchGD([w]).batches(0))
 
 
-def test_repr_names_the_policy() -> None:
-    assert repr(BatchGD([param([0.0])], lr=0.5)) == "BatchGD(lr=0.5, full batch, 1 params)"
+def test_bad_hyperparameters_of_the_new_optimizers_are_named() -> None:
+    w = param([0.0])
+    with pytest.raises(ValueError, match=re.escape("BatchGD: weight_decay must be finite and ≥ 0")):
+        BatchGD([w], weight_decay=-0.1)
+    with pytest.raises(ValueError, match=re.escape("AdamW: betas[0] must be a number in [0, 1)")):
+        AdamW([w], betas=(1.0, 0.9))
+    with pytest.raises(TypeError, match="AdamW: amsgrad must be True or False, got 'yes'"):
+        AdamW([w], amsgrad="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=re.escape("RMSprop: alpha must be a number in [0, 1]")):
+        RMSprop([w], alpha=1.5)
+    with pytest.raises(TypeError, match="RMSprop: centered must be True or False"):
+        RMSprop([w], centered=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=re.escape("Adagrad: lr_decay must be finite and ≥ 0")):
+        Adagrad([w], lr_decay=-1)
+    with pytest.raises(ValueError, match="initial_accumulator_value must be finite and ≥ 0"):
+        Adagrad([w], initial_accumulator_value=-0.1)
+    with pytest.raises(ValueError, match="nesterov=True needs momentum > 0 and dampening = 0"):
+        Momentum([w], dampening=0.1, nesterov=True)
+
+
+def test_momentum_takes_torchs_argument_order_and_says_so_for_the_old_one() -> None:
+    # torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov): the fourth
+    # positional argument is dampening, so the old Momentum(params, lr, momentum, nesterov)
+    # call is refused instead of silently dampening by 1.
+    w = param([0.0])
+    with pytest.raises(
+        ValueError, match=re.escape("dampening must be a number in [0, 1], got True")
+    ):
+        Momentum([w], 0.1, 0.9, True)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="nesterov must be True or False, got 1"):
+        Momentum([w], nesterov=1)  # type: ignore[arg-type]
+
+
+def test_repr_names_the_policy_and_counts_tensors_and_numbers() -> None:
+    assert (
+        repr(BatchGD([param([0.0])], lr=0.5)) == "BatchGD(lr=0.5, full batch, 1 tensor, 1 number)"
+    )
+    two = [param(np.zeros((3, 10))), param(np.zeros(1))]  # 30 + 1 numbers in 2 tensors
+    assert repr(Adam(two, weight_decay=0.1)).endswith(
+        "weight_decay=0.1, full batch, 2 tensors, 31 numbers)"
+    )
     assert "batch_size=4, shuffled (seed=3)" in repr(MiniBatchGD([param([0.0])], 0.1, 4, seed=3))
     assert "batch_size=1, with replacement" in repr(StochasticGD([param([0.0])], replace=True))

@@ -62,8 +62,12 @@ def mark_changed(t: Any) -> None:
     stamps = getattr(t, "_stamps", None)
     t._stamps = (*stamps[-(KEPT_STAMPS - 1) :], stamp) if stamps else (stamp,)
     owner = _owner(t.data)
-    with contextlib.suppress(TypeError):  # (memory owned by an object without weak references)
-        _changed_memory[id(owner)] = (stamp, weakref.ref(owner), t)
+    entry = _changed_memory.get(id(owner))
+    if entry is not None and entry[1]() is owner:  # the same memory changed again (each step)
+        entry[0], entry[2] = stamp, t
+    else:
+        with contextlib.suppress(TypeError):  # (memory owned by an object without weak refs)
+            _changed_memory[id(owner)] = [stamp, weakref.ref(owner), t]
     if len(_changed_memory) > 4096:  # forget memory that no longer exists
         for key, (_, ref, _t) in list(_changed_memory.items()):
             if ref() is None:
@@ -71,8 +75,8 @@ def mark_changed(t: Any) -> None:
     changes.last = stamp
 
 
-#: id of an array that owns memory → (stamp of its last in-place change, the array, the tensor).
-_changed_memory: dict[int, tuple[int, weakref.ref[Any], Any]] = {}
+#: id of an array that owns memory → [stamp of its last in-place change, the array, the tensor].
+_changed_memory: dict[int, list[Any]] = {}
 
 
 def _owner(a: Any) -> Any:

@@ -1,8 +1,8 @@
-"""A model's named parameters to and from an ``.npz`` file: atomic writes, never pickle.
+"""A model's named arrays (parameters, buffers) to and from an ``.npz`` file, never pickled.
 
 ``Module.save`` and ``Module.load`` (in ``tinygrad_edu.nn``) are built on these functions, which
 know nothing about modules: they work on ``(name, array)`` pairs, so this module needs only
-NumPy. The file is a plain NumPy ``.npz`` archive, one ``<name>.npy`` member per parameter in
+NumPy. The file is a plain NumPy ``.npz`` archive, one ``<name>.npy`` member per array in
 order, readable by ``np.load(path, allow_pickle=False)``.
 
 - ``save_arrays`` writes under a temporary name beside the destination and renames it over the
@@ -119,13 +119,15 @@ def load_arrays(
     path: str | os.PathLike[str],
     expected: Mapping[str, ArraySpec] | None = None,
     owner: str = "the model",
+    kinds: Mapping[str, str] | None = None,
 ) -> dict[str, Array]:
     """``{name: array}`` from an ``.npz`` archive written by ``save_arrays``, in file order.
 
     With ``expected`` (``{name: array or Tensor}``, the model's parameters) the archive must hold
     exactly those names (``owner`` names the model in the message), each of that shape and
-    dtype, all checked before any data are read. Without it every member is read, each
-    checked against its own header. Anything else — not a zip archive, a truncated one, a
+    dtype, all checked before any data are read; ``kinds`` says what each name is in the
+    messages ("buffer", "extra state"), "parameter" unless told. Without it every member is
+    read, each checked against its own header. Anything else — not a zip archive, a truncated one, a
     pickled (object) member, a member that is not an ``.npy`` array, or that holds more or
     fewer bytes than its header declares — is a ``ModelFileError`` (a ``ValueError``) naming
     the file and the member.
@@ -150,7 +152,8 @@ def load_arrays(
         state: dict[str, Array] = {}
         for name, info in members.items():
             want = None if expected is None else expected[name]
-            state[name] = _read_member(archive, info, f"{where}: parameter {name!r}", want)
+            kind = (kinds or {}).get(name, "parameter")
+            state[name] = _read_member(archive, info, f"{where}: {kind} {name!r}", want)
         return state
 
 
@@ -247,13 +250,18 @@ def _read_exactly(f: IO[bytes], nbytes: int, where: str) -> bytearray:
 
 
 def check_state(
-    expected: Mapping[str, Array], state: Mapping[str, Any], source: str, owner: str
+    expected: Mapping[str, Array],
+    state: Mapping[str, Any],
+    source: str,
+    owner: str,
+    kinds: Mapping[str, str] | None = None,
 ) -> None:
     """Raise ``ValueError`` unless ``state`` has exactly ``expected``'s names, shapes and dtypes.
 
-    ``expected`` maps each parameter's name to its current data; ``source`` (where ``state`` came
+    ``expected`` maps each entry's name to its current data; ``source`` (where ``state`` came
     from) starts every message and ``owner`` (the model's class name) is named when the names
-    differ, listing the missing and the unexpected ones.
+    differ, listing the missing and the unexpected ones. ``kinds`` says what each name is in the
+    messages ("buffer", "extra state"); "parameter" unless told.
     """
     missing = [n for n in expected if n not in state]
     unexpected = [n for n in state if n not in expected]
@@ -269,7 +277,8 @@ def check_state(
                 if isinstance(got, np.ndarray)
                 else type(got).__name__
             )
+            kind = (kinds or {}).get(name, "parameter")
             raise ValueError(
-                f"{source}: parameter {name!r} has {what}, but the model's has "
+                f"{source}: {kind} {name!r} has {what}, but the model's has "
                 f"shape {data.shape}, dtype {data.dtype}"
             )

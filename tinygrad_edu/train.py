@@ -43,7 +43,7 @@ from ._fit_checks import (
     resolve_loss,
 )
 from .autograd import Array
-from .optim import Optimizer
+from .optim import LRScheduler, Optimizer
 from .tensor import Tensor
 
 Model = Callable[[Tensor], Tensor]
@@ -175,6 +175,7 @@ def fit(
     callbacks: Iterable[Callback] | None = None,
     validation_data: tuple[Any, Any] | None = None,
     metrics: Sequence[str | Metric] | None = None,
+    scheduler: LRScheduler | None = None,
 ) -> History:
     """Train ``model`` on (X, y) for up to ``epochs`` epochs and return its ``History``.
 
@@ -188,6 +189,9 @@ def fit(
     over the batch), or a name as Keras takes them — ``"mse"``, ``"mae"``,
     ``"binary_crossentropy"``, ... (``LOSS_NAMES`` lists them). ``epochs`` is an int ≥ 1 (a
     NumPy integer too), ``loss_threshold`` a finite number or None.
+    ``scheduler`` (an ``optim.LRScheduler`` of ``optimizer``) is stepped once at the end of
+    every epoch, after its updates, validation and callbacks, as in a Keras or PyTorch loop: the
+    first epoch trains at the optimizer's own lr, each later one at the rate set after the last.
     """
     Xt, yt = data_pair("fit", X, y)
     epochs = check_epochs("fit", epochs)
@@ -200,6 +204,13 @@ def fit(
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
         val = data_pair("fit: validation_data", *validation_data)
+    if scheduler is not None and not isinstance(scheduler, LRScheduler):
+        raise TypeError(f"fit: scheduler must be an LRScheduler, got {type(scheduler).__name__}")
+    if scheduler is not None and scheduler.optimizer is not optimizer:
+        raise ValueError(
+            f"fit: the scheduler was made for another optimizer "
+            f"({scheduler.optimizer!r}) than the one passed to fit ({optimizer!r})"
+        )
     metric_fns = _metrics(metrics)
     hooks = list(callbacks or ())
     for cb in hooks:
@@ -263,6 +274,8 @@ def fit(
                 history.stop_reason = (
                     f"loss {last:.6g} ≤ threshold {loss_threshold:g} at epoch {epoch}"
                 )
+            if scheduler is not None:
+                scheduler.step()
             if history.stop_reason is not None:
                 history.stopped_early = True
                 break
