@@ -26,6 +26,7 @@ from ..autograd import Array, Function
 from ..guards import mark_changed
 from ..serialization import check_state, load_arrays, save_arrays
 from ..tensor import Tensor
+from .forward_hooks import ForwardHooks, WithForwardHooks
 
 M = TypeVar("M", bound="Module")
 #: The key under which a module's extra state appears in ``state_dict`` (PyTorch's name).
@@ -48,7 +49,7 @@ def _record(module: Module, args: tuple[Any, ...], out: Tensor, fn: Function) ->
     fn.tags = (*tags, tag) if tags else (tag,)
 
 
-class Module:
+class Module(WithForwardHooks):
     """Base class of layers and models: registers parameters and buffers, calls ``forward``.
 
     Subclasses assign their Tensors and sub-modules as attributes (in ``__init__``), register
@@ -137,7 +138,12 @@ class Module:
         raise TypeError(f"{type(self).__name__} is a Module without a forward() method")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        out = self.forward(*args, **kwargs)
+        hooks: ForwardHooks | None = self.__dict__.get("_forward_hooks")
+        if hooks is None:
+            out = self.forward(*args, **kwargs)
+        else:
+            args = hooks.run_before(self, args)
+            out = hooks.run_after(self, args, self.forward(*args, **kwargs))
         if isinstance(out, Tensor):
             fn = out.grad_fn
             if fn is not None:
