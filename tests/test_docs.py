@@ -237,6 +237,20 @@ def test_the_api_navigation_names_no_private_module(site: Path) -> None:
     assert not pages, f"the site still names tinygrad_edu._config: {pages}"
 
 
+def test_the_tensor_reference_shows_every_public_tensor_name(site: Path) -> None:
+    # Tensor's methods live in three mixins; the page must show them on Tensor, where users call
+    # them. Plain attributes (slots) have no anchor, so the class docstring must name each.
+    from tinygrad_edu import Tensor
+
+    page = (site / "reference" / "tensor.html").read_text(encoding="utf-8")
+    shown = set(re.findall(r'id="tinygrad_edu\.tensor\.Tensor\.([A-Za-z]\w*)"', page))
+    slots = {n for n in Tensor.__slots__ if not n.startswith("_")}
+    public = {n for n in dir(Tensor) if not n.startswith("_")}
+    assert not public - slots - shown, f"not on the Tensor reference page: {public - slots - shown}"
+    doc = Tensor.__doc__ or ""
+    assert all(f"``{n}``" in doc for n in slots), f"Tensor's docstring must describe {slots}"
+
+
 # --------------------------------------------------------------------------- docstring examples
 @pytest.mark.parametrize("name", _module_names())
 def test_docstring_examples(name: str) -> None:

@@ -100,6 +100,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``tinygrad-edu`` argument parser: the ``tour``, ``train`` and ``graph`` sub-commands."""
     parser = _Parser(
         prog=PROG,
         description="An autograd micro-framework on NumPy: the guided tour, training, graphs.",

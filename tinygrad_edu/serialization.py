@@ -69,10 +69,14 @@ class ArraySpec(Protocol):
     """What ``load_arrays`` needs to know of a parameter it expects (an array or a Tensor)."""
 
     @property
-    def shape(self) -> tuple[int, ...]: ...
+    def shape(self) -> tuple[int, ...]:
+        """The shape the stored array must have."""
+        ...
 
     @property
-    def dtype(self) -> np.dtype[Any]: ...
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype the stored array must have."""
+        ...
 
 
 def save_arrays(named: Iterable[tuple[str, Array]], path: str | os.PathLike[str]) -> None:

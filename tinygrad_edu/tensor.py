@@ -43,6 +43,8 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods):
       not tracked, as PyTorch's ``.data`` is not: use in-place operators (``t += 1``) instead.
     * ``grad`` — ∂L/∂t after ``L.backward()``: an ndarray of ``t``'s shape, or None.
     * ``grad_fn`` — the ``Function`` that made ``t`` (None for a leaf).
+    * ``requires_grad`` — whether backward computes ∂L/∂t (only float tensors can).
+    * ``name`` — a label for pictures and error messages (None: the pictures number it).
     """
 
     __slots__ = (

@@ -103,10 +103,12 @@ class History:
 
     @property
     def n_updates(self) -> int:
+        """How many optimizer steps were taken (one per batch; ``len(update_loss)``)."""
         return len(self.update_loss)
 
     @property
     def epochs_run(self) -> int:
+        """How many epochs ran (fewer than asked when ``loss_threshold`` stopped early)."""
         return len(self.loss)
 
     def __repr__(self) -> str:

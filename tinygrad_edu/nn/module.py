@@ -135,6 +135,7 @@ class Module(WithForwardHooks):
         object.__setattr__(self, name, tensor)
 
     def forward(self, *args: Any) -> Any:
+        """What the module computes; every subclass defines it, and ``model(x)`` runs it."""
         raise TypeError(f"{type(self).__name__} is a Module without a forward() method")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -30,6 +30,7 @@ def _by_backward(name: str, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def activations_section(ctx: Context) -> Section:
+    """The tour's first section: sigmoid, tanh, ReLU and leaky ReLU with derivatives by autograd."""
     s = Section("activations", "Activation functions and their derivatives")
     s.text(
         "A neuron adds up its weighted inputs, z = w·x + b, and passes z through an activation "
@@ -95,6 +96,7 @@ b.grad  # b was copied to 3 rows, so its gradient adds 3 ones
 
 
 def matrices_section(ctx: Context) -> Section:
+    """The tour's section on matrix products and broadcasting, shapes written out."""
     s = Section("matrices", "Matrix operations and broadcasting")
     s.text(
         "A layer works on all samples at once: with one row per sample, X has shape (n, "
@@ -130,6 +132,7 @@ binary_cross_entropy(y_predicted, y_true)  # p clipped into [1e-15, 1 − 1e-15]
 
 
 def losses_section(ctx: Context) -> Section:
+    """The tour's section on MAE and the log loss, and why the log loss clips by epsilon."""
     s = Section("losses", "Losses: MAE, log loss, and why epsilon")
     s.text(
         "A loss turns all predictions into one number to minimise. The mean absolute error "

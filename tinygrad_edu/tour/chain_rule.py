@@ -47,6 +47,7 @@ def _graph_files(ctx: Context, loss: Tensor, trace: BackwardTrace, section: Sect
 
 
 def chain_rule_section(ctx: Context) -> Section:
+    """The tour's section on the recorded graph and the chain rule walked back, step by step."""
     s = Section("autograd", "Autograd and the chain rule")
     s.text(
         "Every operation on tensors is recorded: the result remembers the op, the op remembers "

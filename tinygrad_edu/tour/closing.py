@@ -13,6 +13,7 @@ NOTEBOOK_PRICE = 128.45484403267596
 
 
 def prediction_section(ctx: Context) -> Section:
+    """The notebook's house-price query, scaled in, predicted and scaled back, step by step."""
     study: GDStudy = ctx.results["gd"]
     area, beds = study.query
     s = Section("prediction", f"The notebook's prediction: {area:g} sq ft, {beds:g} bedrooms")
@@ -63,6 +64,7 @@ sy.inverse_transform(scaled.reshape(-1, 1))  # back to lakh
 
 
 def own_data_section(ctx: Context) -> Section:
+    """The tour's closing section: the same library calls on the reader's own CSV."""
     s = Section("your-data", "Your turn: the library on your own data")
     s.text(
         "Everything above is ordinary library code. The loaders read any CSV with the expected "

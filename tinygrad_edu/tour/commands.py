@@ -120,6 +120,7 @@ def _mlp(data: Prepared, hidden: int, seed: int) -> tuple[Module, Any, list[str]
 
 
 def train_command(args: argparse.Namespace) -> int:
+    """``tinygrad-edu train``: fit the chosen model to a data set, print its metrics."""
     data = prepare(args.dataset)
     defaults = {"binary": "logistic", "regression": "linear", "multiclass": "mlp"}
     model_name = args.model or defaults[data.task]
@@ -195,6 +196,7 @@ def _fit(
 
 
 def graph_command(example: str, out: Path) -> int:
+    """``tinygrad-edu graph``: write an example's graph pictures into ``out``, naming each file."""
     from .graphs import write_example
 
     out.mkdir(parents=True, exist_ok=True)

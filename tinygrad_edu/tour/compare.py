@@ -55,6 +55,7 @@ class Result:
 
     @property
     def final_loss(self) -> float:
+        """The loss after the last epoch."""
         return self.losses[-1]
 
 

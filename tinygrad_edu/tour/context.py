@@ -79,6 +79,7 @@ class Context:
     results: dict[str, Any] = field(default_factory=dict)  # passed from section to section
 
     def epochs(self, full: int, quick: int) -> int:
+        """``quick`` epochs in a quick tour (``--quick``), else ``full``."""
         return quick if self.quick else full
 
     def save(self, fig: Any, name: str) -> Path:

@@ -57,6 +57,7 @@ class ModeRun:
 
     @property
     def b(self) -> float:
+        """The fitted intercept (bias) of this mode's model."""
         return self.model.intercept_
 
 

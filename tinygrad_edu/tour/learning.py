@@ -48,6 +48,7 @@ def _ulps(a: float, b: float) -> str:
 
 
 def logistic_section(ctx: Context) -> Section:
+    """The notebook's insurance neuron: its hand-written loop against ``MyNN`` and others."""
     s = Section("logistic", "Logistic regression three ways")
     d = ctx.data
     Xtr, ytr, Xte, yte = d.X_train, d.y_train, d.X_test, d.y_test
@@ -160,6 +161,7 @@ def logistic_section(ctx: Context) -> Section:
 
 
 def gd_section(ctx: Context) -> Section:
+    """Batch, stochastic and mini-batch gradient descent on the home prices, side by side."""
     s = Section("gd-modes", "Gradient descent: batch, stochastic, mini-batch")
     X, y = ctx.data.home_X, ctx.data.home_y
     n = len(y)

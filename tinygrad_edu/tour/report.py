@@ -61,15 +61,19 @@ class Section:
     summary: list[str] = field(default_factory=list)
 
     def text(self, *paragraphs: str) -> None:
+        """Add paragraphs of prose (Markdown-style backticks become code)."""
         self.blocks.extend(Text(p) for p in paragraphs)
 
     def code(self, text: str) -> None:
+        """Add a block of code, shown as written."""
         self.blocks.append(Code(text.strip("\n")))
 
     def table(self, header: list[str], rows: Rows, caption: str = "") -> None:
+        """Add a table: a header row, then one list of cells per row."""
         self.blocks.append(Table(header, rows, caption))
 
     def figure(self, path: Path, caption: str) -> None:
+        """Add a picture (a PNG or SVG file in the report's folder) with its caption."""
         self.blocks.append(Figure(path, caption))
 
     def say(self, *lines: str) -> None:
@@ -78,6 +82,7 @@ class Section:
 
     @property
     def figures(self) -> list[Path]:
+        """Every picture this section shows, in order."""
         return [b.path for b in self.blocks if isinstance(b, Figure)]
 
 

@@ -65,6 +65,7 @@ class GradView:
 
     @classmethod
     def of_trace(cls, trace: BackwardTrace) -> GradView:
+        """The gradients and per-edge contributions a ``trace_backward`` recorded."""
         contributions = {(s.fn, c.slot): c.value for s in trace.steps for c in s.contributions}
         return cls(trace.grads, contributions, {s.fn: s.index for s in trace.steps})
 

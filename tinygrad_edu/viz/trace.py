@@ -79,10 +79,12 @@ class Step:
 
     @property
     def op(self) -> str:
+        """The op's display name (``mul``, ``sigmoid``, …)."""
         return self.fn.name
 
     @property
     def formula(self) -> str:
+        """The op's derivative rule as text, from its class (``∂f/∂a = g·b, ∂f/∂b = g·a``)."""
         return type(self.fn).formula
 
 
