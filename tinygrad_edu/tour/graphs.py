@@ -10,15 +10,9 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..losses import binary_cross_entropy
-from ..models import MyNN
 from ..tensor import Tensor
 from ..viz import RendererNotFoundError, animate_backward, render_graph, trace_backward
-
-#: Four rows of the insurance table's shape (age/100, affordability → bought) for ``mynn-loss``.
-MYNN_ROWS = (np.array([[0.23, 1.0], [0.45, 1.0], [0.31, 0.0], [0.64, 0.0]]), [0, 1, 0, 1])
+from .examples import example_loss
 
 
 def picture(loss: Tensor, stem: Path, **options: Any) -> list[Path]:
@@ -28,21 +22,6 @@ def picture(loss: Tensor, stem: Path, **options: Any) -> list[Path]:
     with contextlib.suppress(RendererNotFoundError):  # no Graphviz: the DOT text only
         files.append(render_graph(loss, stem.with_suffix(".svg"), **options))
     return files
-
-
-def example_loss(example: str) -> Tensor:
-    """The loss tensor of a built-in example: ``neuron`` or ``mynn-loss``."""
-    if example == "neuron":
-        from .chain_rule import neuron_example
-
-        return neuron_example()[0]
-    if example == "mynn-loss":
-        X, y = MYNN_ROWS
-        net = MyNN()
-        loss = binary_cross_entropy(net(Tensor(X)), y)
-        loss.name = "L"
-        return loss
-    raise ValueError(f"unknown example {example!r}; choose neuron or mynn-loss")
 
 
 def write_example(example: str, out: Path) -> list[Path]:

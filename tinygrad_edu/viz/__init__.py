@@ -37,7 +37,8 @@ from .render import (
     render_dot,
     render_graph,
 )
-from .trace import BackwardTrace, Contribution, Step, trace_backward
+from .steps import Contribution, Step
+from .trace import BackwardTrace, trace_backward
 
 __all__ = [
     "BackpropAnimation",
