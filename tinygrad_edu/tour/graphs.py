@@ -35,6 +35,8 @@ def write_example(example: str, out: Path) -> list[Path]:
     text.write_text(trace.to_text() + "\n", encoding="utf-8")
     files.append(text)
     with contextlib.suppress(RendererNotFoundError):
-        saved = animate_backward(trace).save(out, prefix=f"{example}_backprop", gif=False)
-        files += [p for key, p in saved.items() if key == "html"]
+        animation = animate_backward(trace)
+        saved = animation.save(out, prefix=f"{example}_backprop", gif=False)
+        files += [saved["html"]]
+        files += [out / f"{example}_backprop_{k:03d}.svg" for k in range(len(animation))]
     return files
