@@ -82,6 +82,17 @@ def test_terminal_report_names_every_section(tour: tuple[TourResult, str]) -> No
     assert "loop vs MyNN" in text and "report.html" in text
 
 
+def test_terminal_report_has_one_blank_line_before_each_section_and_no_other(
+    tour: tuple[TourResult, str],
+) -> None:
+    lines = tour[1].splitlines()
+    after_blank = [lines[i + 1] for i, line in enumerate(lines) if not line.strip()]
+    assert len(after_blank) == 8 + 1  # the eight sections and the closing "wrote ..." line
+    assert all(re.match(r"\[\d/8\] ", line) for line in after_blank[:-1]), after_blank
+    assert after_blank[-1].startswith("wrote ")
+    assert "…" not in tour[1] and "\n  minimum)" in tour[1]  # "least squares (exact minimum)" wraps
+
+
 def test_tour_matches_the_loop_in_the_logistic_section(tour: tuple[TourResult, str]) -> None:
     result, _ = tour
     section = next(s for s in result.sections if s.key == "logistic")
@@ -124,6 +135,16 @@ def test_format_table_aligns_columns() -> None:
         "a    bb",
         "───  ──",
         "xxx  y",
+    ]
+
+
+def test_format_table_wraps_long_cells_instead_of_cutting_them() -> None:
+    table = format_table(["model", "price"], [["least squares (exact minimum)", "111.6"]], 16)
+    assert table.splitlines() == [
+        "model" + " " * 12 + "price",  # the column is as wide as its widest line, 15
+        "─" * 15 + "  " + "─" * 5,
+        "least squares" + " " * 4 + "111.6",
+        "(exact minimum)",
     ]
 
 

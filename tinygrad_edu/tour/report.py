@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,17 +83,28 @@ class Section:
 
 
 # ------------------------------------------------------------------------------------ terminal
+def _wrap(cell: str, width: int) -> list[str]:
+    """``cell`` as lines of at most ``width`` characters, broken between words where it can."""
+    if len(cell) <= width:
+        return [cell]
+    return textwrap.wrap(cell, width, break_on_hyphens=False) or [""]
+
+
 def format_table(header: list[str], rows: Rows, max_width: int = 28) -> str:
-    """A plain-text table with aligned columns; cells longer than ``max_width`` are cut with …."""
-
-    def cut(cell: str) -> str:
-        return cell if len(cell) <= max_width else cell[: max_width - 1] + "…"
-
-    cells = [[cut(c) for c in header], *[[cut(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("─" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    """A plain-text table with aligned columns; a cell longer than ``max_width`` wraps onto
+    further lines of its row (nothing is cut)."""
+    lines: list[str] = []
+    wrapped = [[_wrap(c, max_width) for c in row] for row in [header, *rows]]
+    widths = [max(len(line) for row in wrapped for line in row[i]) for i in range(len(header))]
+    for r, row in enumerate(wrapped):
+        for k in range(max(len(cell) for cell in row)):
+            parts = [
+                (c[k] if k < len(c) else "").ljust(w) for c, w in zip(row, widths, strict=True)
+            ]
+            lines.append("  ".join(parts).rstrip())
+        if r == 0:
+            lines.append("  ".join("─" * w for w in widths))
+    return "\n".join(lines)
 
 
 def render_terminal(section: Section, number: int, total: int) -> str:
@@ -102,7 +114,6 @@ def render_terminal(section: Section, number: int, total: int) -> str:
     tables = [b for b in section.blocks if isinstance(b, Table)]
     if tables:
         t = tables[0]
-        lines.append("")
         lines += ["  " + line for line in format_table(t.header, t.rows).splitlines()]
     if section.figures:
         lines.append(f"  figures: {', '.join(p.name for p in section.figures)}")
