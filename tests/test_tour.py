@@ -75,6 +75,17 @@ def test_report_is_self_contained_and_names_every_section(tour: tuple[TourResult
     assert "MyNN" in page and "PyTorch" in page and "least squares" in page
 
 
+def test_the_tour_graphs_show_only_what_the_formula_names(tour: tuple[TourResult, str]) -> None:
+    folder = tour[0].report.parent
+    for stem in ("graph_neuron", "backward_trace"):
+        dot = (folder / f"{stem}.dot").read_text(encoding="utf-8")
+        assert 'rankdir="TB"' in dot or "rankdir=TB" in dot  # top to bottom, as the README
+        for internal in ("Reshape", "reshape1", "const"):
+            assert internal not in dot, (stem, internal)
+        for name in ("w1", "w2", "age", "aff", "b", "z", "p", "y", "L"):
+            assert re.search(rf'label="\{{?{name}\b', dot), (stem, name)
+
+
 def test_terminal_report_names_every_section(tour: tuple[TourResult, str]) -> None:
     _, text = tour
     for number, title in enumerate(TITLES, start=1):

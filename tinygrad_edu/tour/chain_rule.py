@@ -22,10 +22,12 @@ from .report import Section
 def _graph_files(ctx: Context, loss: Tensor, trace: BackwardTrace, section: Section) -> None:
     """The forward graph, and the same graph with the backward pass's gradients."""
     title = "forward: L = −ln σ(w1·age + w2·aff + b)"
-    forward = picture(loss, ctx.out / "graph_neuron", show_grad=False, title=title)[-1]
+    forward = picture(loss, ctx.out / "graph_neuron", show_grad=False, title=title, direction="TB")[
+        -1
+    ]
     section.figure(forward, "The graph of L: every value (box) and the op that made it.")
     title = "backward: ∂L/∂ every node"
-    back = picture(loss, ctx.out / "backward_trace", trace=trace, title=title)[-1]
+    back = picture(loss, ctx.out / "backward_trace", trace=trace, title=title, direction="TB")[-1]
     section.figure(back, "The same graph after backward(): each node's gradient and each "
                    "edge's share of it.")  # fmt: skip
 

@@ -14,6 +14,9 @@ from ..tensor import Tensor
 from ..viz import RendererNotFoundError, animate_backward, render_graph, trace_backward
 from .examples import example_loss
 
+#: Top to bottom: a graph grows downwards, where a page scrolls, and keeps its text readable.
+TB = {"direction": "TB"}
+
 
 def picture(loss: Tensor, stem: Path, **options: Any) -> list[Path]:
     """Write ``stem.dot`` and ``stem.svg`` of the graph of ``loss`` (``to_dot`` options);
@@ -28,14 +31,16 @@ def write_example(example: str, out: Path) -> list[Path]:
     """Forward graph, backward graph (gradients on every node and edge), the trace table and
     an animation of the backward pass (SVG frames and an HTML page with a slider)."""
     loss = example_loss(example)
-    files = picture(loss, out / example, show_grad=False, title=f"{example}: forward")
+    files = picture(loss, out / example, show_grad=False, title=f"{example}: forward", **TB)
     trace = trace_backward(loss)
-    files += picture(loss, out / f"{example}_backward", trace=trace, title=f"{example}: backward")
+    files += picture(
+        loss, out / f"{example}_backward", trace=trace, title=f"{example}: backward", **TB
+    )
     text = out / f"{example}_trace.txt"
     text.write_text(trace.to_text() + "\n", encoding="utf-8")
     files.append(text)
     with contextlib.suppress(RendererNotFoundError):
-        animation = animate_backward(trace)
+        animation = animate_backward(trace, **TB)
         saved = animation.save(out, prefix=f"{example}_backprop", gif=False)
         files += [saved["html"]]
         files += [out / f"{example}_backprop_{k:03d}.svg" for k in range(len(animation))]

@@ -122,21 +122,21 @@ def render_terminal(section: Section, number: int, total: int) -> str:
 
 # ---------------------------------------------------------------------------------------- HTML
 _STYLE = """
-body { font: 16px/1.55 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+body { font: 16px/1.55 system-ui, sans-serif; max-width: 72rem; margin: 2rem auto;
        padding: 0 1rem; color: #1d1d1f; }
 h1 { font-size: 1.9rem; } h2 { border-bottom: 2px solid #e4e4e7; padding-bottom: .2rem;
        margin-top: 2.6rem; }
 code, pre { font: 14px/1.45 ui-monospace, monospace; background: #f4f4f5; }
 code { padding: 0 .2rem; border-radius: 3px; }
 pre { padding: .8rem 1rem; overflow-x: auto; border-radius: 6px; }
-table { border-collapse: collapse; margin: 1rem 0; font-size: 14px; display: block;
-        overflow-x: auto; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 14px; }
 th, td { border: 1px solid #d4d4d8; padding: .25rem .55rem; text-align: right;
-         white-space: nowrap; }
+         overflow-wrap: break-word; }
 th { background: #f4f4f5; } td:first-child, th:first-child { text-align: left; }
 caption { caption-side: bottom; font-size: 13px; color: #52525b; text-align: left;
           padding-top: .3rem; }
-figure { margin: 1.2rem 0; } figure img, figure svg { max-width: 100%; height: auto; }
+figure { margin: 1.2rem 0; } figure img { max-width: 100%; height: auto; }
+.picture { overflow: auto; } .picture svg { display: block; }
 figcaption { font-size: 14px; color: #52525b; }
 nav ol { columns: 2; } .meta { color: #52525b; font-size: 14px; }
 """
@@ -155,7 +155,8 @@ def _figure_html(fig: Figure) -> str:
     if fig.path.suffix.lower() == ".dot":  # no Graphviz to draw it: show the DOT source
         body = f"<pre>{html_text(data.decode('utf-8'))}</pre>"
     elif fig.path.suffix.lower() == ".svg":
-        body = _XML_PROLOG.sub("", data.decode("utf-8")).strip()
+        # natural size (text as Graphviz set it, ≥ 10 px); a wide graph scrolls, never shrinks
+        body = f'<div class="picture">{_XML_PROLOG.sub("", data.decode("utf-8")).strip()}</div>'
     else:
         encoded = base64.b64encode(data).decode("ascii")
         alt = html_text(fig.caption)

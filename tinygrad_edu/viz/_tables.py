@@ -122,7 +122,7 @@ def to_html(
 _STYLE = """<style>
 .tge-trace table { border-collapse: collapse; font-size: 0.9em; }
 .tge-trace th, .tge-trace td { border: 1px solid #d1d5db; padding: 2px 8px; text-align: left; }
-.tge-trace td { font-family: monospace; white-space: nowrap; }
+.tge-trace td { font-family: monospace; overflow-wrap: break-word; }
 .tge-trace th { background: #f3f4f6; }
 .tge-trace td:nth-child(4), .tge-trace td:nth-child(8), .tge-trace td:nth-child(9) {
   color: #b91c1c; }
