@@ -28,7 +28,7 @@ from ..estimators import DEFAULT_LR
 from ..losses import binary_cross_entropy_with_logits, cross_entropy, mse
 from ..models import LinearRegression, LogisticRegression, make_optimizer
 from ..nn import Dense, Module, Sequential
-from ..train import accuracy, evaluate, fit
+from ..train import Metric, accuracy, evaluate, fit
 
 DATASETS = ("insurance", "home-prices", "breast-cancer", "digits")
 #: Rows a table needs for the 80/20 split to leave one row on each side.
@@ -113,7 +113,7 @@ def _accuracy_of_logits(logits: Array, y_true: Array) -> float:
 _accuracy_of_logits.__name__ = "accuracy"  # the name History and the scores show
 
 
-def _mlp(data: Prepared, hidden: int, seed: int) -> tuple[Module, Any, list[str]]:
+def _mlp(data: Prepared, hidden: int, seed: int) -> tuple[Module, Any, list[str | Metric]]:
     d = data.X_train.shape[1]
     outputs = data.classes if data.task == "multiclass" else 1
     model = Sequential(

@@ -15,7 +15,7 @@ from ..viz import RendererNotFoundError, animate_backward, render_graph, trace_b
 from .examples import example_loss
 
 #: Top to bottom: a graph grows downwards, where a page scrolls, and keeps its text readable.
-TB = {"direction": "TB"}
+TB: dict[str, Any] = {"direction": "TB"}
 
 
 def picture(loss: Tensor, stem: Path, **options: Any) -> list[Path]:
