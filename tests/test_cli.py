@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,6 @@ def test_version_and_help(capsys: Any) -> None:
         (["tour", "--data-dir", "no/such/dir"], "--data-dir no/such/dir: no such folder"),
         (["graph", "resnet"], "invalid choice: 'resnet'"),
         (["fly"], "invalid choice: 'fly'"),
-        ([], "the following arguments are required: COMMAND"),
     ],
 )
 def test_bad_arguments_give_one_line_and_status_2(
@@ -53,6 +53,40 @@ def test_bad_arguments_give_one_line_and_status_2(
     assert err.count("\n") == 1 and err.startswith("tinygrad-edu: error: "), err
     assert message in err
     assert "Traceback" not in err and out == ""
+
+
+def test_no_arguments_prints_the_help(capsys: Any) -> None:
+    code, out, err = run(capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("usage: tinygrad-edu") and all(
+        c in out for c in ("tour", "train", "graph")
+    )
+
+
+def test_train_help_shows_every_default(capsys: Any) -> None:
+    out = " ".join(run(capsys, "train", "--help")[1].split())
+    for text in (
+        "(default: batch for linear, adam otherwise)",
+        "else by mode: batch 0.1, sgd 0.01, minibatch 0.05, momentum 0.05, adam 0.01)",
+        "(default: 30 for mlp, 500 otherwise)",
+        "(default: 32 for mlp unless --mode batch;",
+        "(default: 32)",
+        "(default: 0)",
+        "(default: insurance)",
+    ):
+        assert text in out, text
+
+
+def test_an_mlp_on_a_binary_task_reports_its_accuracy(capsys: Any, tmp_path: Path) -> None:
+    table = tmp_path / "separable.csv"  # the label is x1 > 5: an easy, exactly learnable rule
+    table.write_text("x1,x2,label\n" + "".join(f"{i},{i % 3},{int(i > 5)}\n" for i in range(12)))
+    code, out, _ = run(
+        capsys, "train", "--dataset", str(table), "--model", "mlp", "--epochs", "3",
+        "--no-progress",
+    )  # fmt: skip
+    assert code == 0
+    test_line = next(line for line in out.splitlines() if line.startswith("test:"))
+    assert re.fullmatch(r"test:  loss [0-9.e+-]+, accuracy (0|1|0\.[0-9]+)", test_line), test_line
 
 
 def test_data_dir_without_the_tables(capsys: Any, tmp_path: Path) -> None:
@@ -118,8 +152,9 @@ def test_graph_writes_files(capsys: Any, tmp_path: Path, example: str) -> None:
     wanted = {f"{example}{end}" for end in (".dot", "_backward.dot", "_trace.txt")}
     wanted |= {f"{example}{end}" for end in (".svg", "_backward.svg", "_backprop.html")}
     assert wanted <= names
-    assert any(n.startswith(f"{example}_backprop_") and n.endswith(".svg") for n in names)
-    for name in wanted:
+    frames = sorted(n for n in names if n.startswith(f"{example}_backprop_") and n[-4:] == ".svg")
+    assert frames and frames[0] == f"{example}_backprop_000.svg"
+    for name in wanted | set(frames):  # every file written is listed, each frame too
         path = tmp_path / name
         assert path.stat().st_size > 100 and f"wrote {path}" in out
     trace = (tmp_path / f"{example}_trace.txt").read_text()

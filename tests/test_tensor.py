@@ -33,6 +33,13 @@ def test_repr_shows_data_and_the_op_that_made_it() -> None:
     assert repr(Tensor([1.0], requires_grad=True)) == "Tensor([1.], requires_grad=True)"
 
 
+def test_repr_of_a_matrix_lines_up_its_rows_and_columns() -> None:
+    # as NumPy's repr: the second row starts under the first number, columns right-aligned
+    assert repr(Tensor([[1.0, -2.5], [3.25, 4.0]], requires_grad=True)) == (
+        "Tensor([[ 1.  , -2.5 ],\n        [ 3.25,  4.  ]], requires_grad=True)"
+    )
+
+
 def test_properties_and_conversions() -> None:
     t = Tensor([[1.0, 2.0, 3.0]])
     assert t.shape == (1, 3) and t.ndim == 2 and t.size == 3 and len(t) == 1

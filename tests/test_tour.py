@@ -75,11 +75,33 @@ def test_report_is_self_contained_and_names_every_section(tour: tuple[TourResult
     assert "MyNN" in page and "PyTorch" in page and "least squares" in page
 
 
+def test_the_tour_graphs_show_only_what_the_formula_names(tour: tuple[TourResult, str]) -> None:
+    folder = tour[0].report.parent
+    for stem in ("graph_neuron", "backward_trace"):
+        dot = (folder / f"{stem}.dot").read_text(encoding="utf-8")
+        assert 'rankdir="TB"' in dot or "rankdir=TB" in dot  # top to bottom, as the README
+        for internal in ("Reshape", "reshape1", "const"):
+            assert internal not in dot, (stem, internal)
+        for name in ("w1", "w2", "age", "aff", "b", "z", "p", "y", "L"):
+            assert re.search(rf'label="\{{?{name}\b', dot), (stem, name)
+
+
 def test_terminal_report_names_every_section(tour: tuple[TourResult, str]) -> None:
     _, text = tour
     for number, title in enumerate(TITLES, start=1):
         assert re.search(rf"\[{number}/8\] .*{re.escape(title)}", text), title
     assert "loop vs MyNN" in text and "report.html" in text
+
+
+def test_terminal_report_has_one_blank_line_before_each_section_and_no_other(
+    tour: tuple[TourResult, str],
+) -> None:
+    lines = tour[1].splitlines()
+    after_blank = [lines[i + 1] for i, line in enumerate(lines) if not line.strip()]
+    assert len(after_blank) == 8 + 1  # the eight sections and the closing "wrote ..." line
+    assert all(re.match(r"\[\d/8\] ", line) for line in after_blank[:-1]), after_blank
+    assert after_blank[-1].startswith("wrote ")
+    assert "…" not in tour[1] and "\n  minimum)" in tour[1]  # "least squares (exact minimum)" wraps
 
 
 def test_tour_matches_the_loop_in_the_logistic_section(tour: tuple[TourResult, str]) -> None:
@@ -124,6 +146,16 @@ def test_format_table_aligns_columns() -> None:
         "a    bb",
         "───  ──",
         "xxx  y",
+    ]
+
+
+def test_format_table_wraps_long_cells_instead_of_cutting_them() -> None:
+    table = format_table(["model", "price"], [["least squares (exact minimum)", "111.6"]], 16)
+    assert table.splitlines() == [
+        "model" + " " * 12 + "price",  # the column is as wide as its widest line, 15
+        "─" * 15 + "  " + "─" * 5,
+        "least squares" + " " * 4 + "111.6",
+        "(exact minimum)",
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 from collections.abc import Callable
@@ -323,20 +324,30 @@ def test_history_prints_well() -> None:
     ]
 
 
-def test_progress_bar_only_for_long_runs_and_optional(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_for_long_runs_and_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys, "stderr", _Terminal())
     X, y = toy(n=3)
     model = Linear(2)
+
+    def shown() -> str:
+        text = sys.stderr.getvalue()  # type: ignore[attr-defined]
+        monkeypatch.setattr(sys, "stderr", _Terminal())
+        return str(text)
+
     fit(model, X, y, mse, StochasticGD(model.parameters(), lr=0.01), 70)  # 210 updates
-    assert "loss=" in capsys.readouterr().err
+    assert "loss=" in shown()
     fit(model, X, y, mse, StochasticGD(model.parameters(), lr=0.01), 70, progress=False)
     fit(model, X, y, mse, StochasticGD(model.parameters(), lr=0.01), 60)  # 180 updates
-    assert capsys.readouterr().err == ""
+    assert shown() == ""
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # as if tqdm were not installed
     history = fit(model, X, y, mse, StochasticGD(model.parameters(), lr=0.01), 70)
-    assert capsys.readouterr().err == "" and history.n_updates == 210
+    assert shown() == "" and history.n_updates == 210
 
 
 # -------------------------------------------------------------------------------- bad input
@@ -418,3 +429,18 @@ def test_a_nan_mid_epoch_names_epoch_and_update() -> None:
     message = "the loss became nan at epoch 2, update 1 (update 3 overall); the last finite loss"
     with pytest.raises(NonFiniteLossError, match=re.escape(message)):
         fit(flaky, X, y, mse, opt, epochs=5, progress=False)
+
+
+@pytest.mark.parametrize(("stream", "bar"), [(io.StringIO, False), (_Terminal, True)])
+def test_the_progress_bar_shows_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch, stream: type[io.StringIO], bar: bool
+) -> None:
+    pytest.importorskip("tqdm")
+    err = stream()
+    monkeypatch.setattr(sys, "stderr", err)
+    model = Dense(1, 1, seed=0)
+    X, y = np.arange(4.0).reshape(4, 1), np.arange(4.0)
+    fit(
+        model, X, y, losses.mse, StochasticGD(model.parameters(), lr=0.01), epochs=60
+    )  # 240 updates
+    assert ("fit: 100%" in err.getvalue()) is bar, err.getvalue()

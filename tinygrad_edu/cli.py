@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .data import DataError
-from .models import OPTIMIZERS
+from .estimators import DEFAULT_LR, OPTIMIZERS
 from .train import TrainingError
 
 PROG = "tinygrad-edu"
@@ -140,25 +140,50 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--model",
         choices=MODELS,
-        help="default: logistic for 0/1 targets, linear for numbers, mlp for digits",
+        help="the model (default: logistic for 0/1 targets, linear for numbers, mlp for digits)",
     )
-    train.add_argument("--mode", choices=OPTIMIZERS, help="optimizer / gradient-descent mode")
-    train.add_argument("--lr", type=_positive(float, "--lr"), help="learning rate (> 0)")
-    train.add_argument("--epochs", type=_positive(int, "--epochs"), help="epochs (> 0)")
     train.add_argument(
-        "--batch-size", type=_positive(int, "--batch-size"), help="samples per update"
+        "--mode",
+        choices=OPTIMIZERS,
+        help="optimizer / gradient-descent mode (default: batch for linear, adam otherwise)",
+    )
+    lrs = ", ".join(f"{mode} {lr:g}" for mode, lr in DEFAULT_LR.items())
+    train.add_argument(
+        "--lr",
+        type=_positive(float, "--lr"),
+        help=f"learning rate, > 0 (default: 0.01 for linear with batch, else by mode: {lrs})",
+    )
+    train.add_argument(
+        "--epochs",
+        type=_positive(int, "--epochs"),
+        help="epochs, > 0 (default: 30 for mlp, 500 otherwise)",
+    )
+    train.add_argument(
+        "--batch-size",
+        type=_positive(int, "--batch-size"),
+        help="samples per update (default: 32 for mlp unless --mode batch; otherwise the "
+        "mode's own: all rows for batch, momentum and adam, 1 for sgd, 5 for minibatch)",
     )
     train.add_argument(
         "--hidden",
         type=_positive(int, "--hidden"),
         default=32,
-        help="width of the mlp's hidden layer (default 32)",
+        help="width of the mlp's hidden layer (default: 32)",
     )
     train.add_argument(
-        "--seed", type=_non_negative_int("--seed"), default=0, help="seed for shuffling and init"
+        "--seed",
+        type=_non_negative_int("--seed"),
+        default=0,
+        help="seed for shuffling and init (default: 0)",
     )
-    train.add_argument("--save", type=Path, help="save the trained parameters to this .npz")
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--save", type=Path, help="save the trained parameters to this .npz (default: not saved)"
+    )
+    train.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (default: a bar when the output is a terminal)",
+    )
 
     graph = sub.add_parser(
         "graph",
@@ -211,6 +236,10 @@ def _graph(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # nothing asked: say what there is, as pip and docker do
+        parser.print_help()
+        return 0
     try:
         args = parser.parse_args(argv)
         run = {"tour": _tour, "train": _train, "graph": _graph}[args.command]

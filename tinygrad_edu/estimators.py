@@ -40,6 +40,8 @@ __all__ = [
 
 #: Names accepted by ``make_optimizer`` (and by ``tinygrad-edu train --mode``).
 OPTIMIZERS = ("batch", "sgd", "minibatch", "momentum", "adam")
+#: The learning rate ``tinygrad-edu train`` uses for each mode when ``--lr`` is not given.
+DEFAULT_LR = {"batch": 0.1, "sgd": 0.01, "minibatch": 0.05, "momentum": 0.05, "adam": 0.01}
 OptimizerFactory = Callable[[list[Tensor]], Optimizer]
 
 

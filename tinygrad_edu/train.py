@@ -162,7 +162,8 @@ def _progress_bar(show: bool, epochs: int, updates: int) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=epochs, unit="epoch", desc="fit")
+    # disable=None: a bar on a terminal (or in Jupyter), none in redirected output or logs
+    return tqdm(total=epochs, unit="epoch", desc="fit", disable=None)
 
 
 def fit(
@@ -184,7 +185,8 @@ def fit(
     Stops after the first epoch whose loss is ≤ ``loss_threshold`` (that epoch's update has been
     applied) or whose callback ``cb(epoch, history)`` (epoch counted from 1) returns True.
     A NaN or infinite loss raises ``NonFiniteLossError`` naming the epoch and update, before that
-    update is applied. ``progress`` shows a tqdm bar (when tqdm is installed) for runs of more
+    update is applied. ``progress`` shows a tqdm bar (when tqdm is installed and the output is a
+    terminal or a notebook, never in redirected output) for runs of more
     than ``PROGRESS_MIN_UPDATES`` updates. Inputs are checked before any update is made.
 
     ``loss`` is a function ``loss(y_pred, y_true)`` returning one number as a Tensor (the mean

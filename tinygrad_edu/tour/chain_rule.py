@@ -14,34 +14,20 @@ from ..tensor import Tensor
 from ..viz import trace_backward
 from ..viz.trace import BackwardTrace
 from .context import Context
+from .examples import neuron_example
 from .graphs import picture
 from .report import Section
-
-
-def neuron_example() -> tuple[Tensor, dict[str, Tensor]]:
-    """The loss of the example and its named tensors (intermediates keep their ``.grad``)."""
-    w1 = Tensor(1.0, requires_grad=True, name="w1")
-    w2 = Tensor(1.0, requires_grad=True, name="w2")
-    b = Tensor(0.0, requires_grad=True, name="b")
-    age, aff = Tensor(0.47, name="age"), Tensor(1.0, name="aff")
-    z = w1 * age + w2 * aff + b
-    z.name = "z"
-    p = z.sigmoid()
-    p.name = "p"
-    loss = binary_cross_entropy(p.reshape(1), [1.0])
-    loss.name = "L"
-    for t in (z, p):
-        t.retain_grad()
-    return loss, {"w1": w1, "w2": w2, "b": b, "z": z, "p": p}
 
 
 def _graph_files(ctx: Context, loss: Tensor, trace: BackwardTrace, section: Section) -> None:
     """The forward graph, and the same graph with the backward pass's gradients."""
     title = "forward: L = −ln σ(w1·age + w2·aff + b)"
-    forward = picture(loss, ctx.out / "graph_neuron", show_grad=False, title=title)[-1]
+    forward = picture(loss, ctx.out / "graph_neuron", show_grad=False, title=title, direction="TB")[
+        -1
+    ]
     section.figure(forward, "The graph of L: every value (box) and the op that made it.")
     title = "backward: ∂L/∂ every node"
-    back = picture(loss, ctx.out / "backward_trace", trace=trace, title=title)[-1]
+    back = picture(loss, ctx.out / "backward_trace", trace=trace, title=title, direction="TB")[-1]
     section.figure(back, "The same graph after backward(): each node's gradient and each "
                    "edge's share of it.")  # fmt: skip
 
@@ -88,7 +74,7 @@ def chain_rule_section(ctx: Context) -> Section:
     inputs = [Tensor(v, requires_grad=True) for v in (1.0, 1.0, 0.0)]
 
     def f(w1: Tensor, w2: Tensor, b: Tensor) -> Tensor:
-        return binary_cross_entropy((w1 * 0.47 + w2 * 1.0 + b).sigmoid().reshape(1), [1.0])
+        return binary_cross_entropy((w1 * 0.47 + w2 * 1.0 + b).sigmoid(), Tensor(1.0))
 
     ok = gradcheck(f, *inputs)
     s.text(

@@ -24,15 +24,15 @@ from ..data import (
     read_csv,
     train_test_split,
 )
+from ..estimators import DEFAULT_LR
 from ..losses import binary_cross_entropy_with_logits, cross_entropy, mse
 from ..models import LinearRegression, LogisticRegression, make_optimizer
 from ..nn import Dense, Module, Sequential
-from ..train import evaluate, fit
+from ..train import Metric, accuracy, evaluate, fit
 
 DATASETS = ("insurance", "home-prices", "breast-cancer", "digits")
 #: Rows a table needs for the 80/20 split to leave one row on each side.
 MIN_ROWS = 2
-DEFAULT_LR = {"batch": 0.1, "sgd": 0.01, "minibatch": 0.05, "momentum": 0.05, "adam": 0.01}
 
 
 class CommandError(ValueError):
@@ -105,7 +105,15 @@ def prepare(dataset: str) -> Prepared:
     return _prepared(name, X, y, "binary" if binary else "regression", "minmax")
 
 
-def _mlp(data: Prepared, hidden: int, seed: int) -> tuple[Module, Any, list[str]]:
+def _accuracy_of_logits(logits: Array, y_true: Array) -> float:
+    """Accuracy of a model that outputs logits z: it predicts 1 where z > 0, i.e. σ(z) > 0.5."""
+    return accuracy(np.asarray(logits) > 0, y_true)
+
+
+_accuracy_of_logits.__name__ = "accuracy"  # the name History and the scores show
+
+
+def _mlp(data: Prepared, hidden: int, seed: int) -> tuple[Module, Any, list[str | Metric]]:
     d = data.X_train.shape[1]
     outputs = data.classes if data.task == "multiclass" else 1
     model = Sequential(
@@ -115,7 +123,7 @@ def _mlp(data: Prepared, hidden: int, seed: int) -> tuple[Module, Any, list[str]
     if data.task == "multiclass":
         return model, cross_entropy, ["accuracy"]
     if data.task == "binary":
-        return model, binary_cross_entropy_with_logits, []
+        return model, binary_cross_entropy_with_logits, [_accuracy_of_logits]
     return model, mse, []
 
 

@@ -10,15 +10,12 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ..losses import binary_cross_entropy
-from ..models import MyNN
 from ..tensor import Tensor
 from ..viz import RendererNotFoundError, animate_backward, render_graph, trace_backward
+from .examples import example_loss
 
-#: Four rows of the insurance table's shape (age/100, affordability → bought) for ``mynn-loss``.
-MYNN_ROWS = (np.array([[0.23, 1.0], [0.45, 1.0], [0.31, 0.0], [0.64, 0.0]]), [0, 1, 0, 1])
+#: Top to bottom: a graph grows downwards, where a page scrolls, and keeps its text readable.
+TB: dict[str, Any] = {"direction": "TB"}
 
 
 def picture(loss: Tensor, stem: Path, **options: Any) -> list[Path]:
@@ -30,32 +27,21 @@ def picture(loss: Tensor, stem: Path, **options: Any) -> list[Path]:
     return files
 
 
-def example_loss(example: str) -> Tensor:
-    """The loss tensor of a built-in example: ``neuron`` or ``mynn-loss``."""
-    if example == "neuron":
-        from .chain_rule import neuron_example
-
-        return neuron_example()[0]
-    if example == "mynn-loss":
-        X, y = MYNN_ROWS
-        net = MyNN()
-        loss = binary_cross_entropy(net(Tensor(X)), y)
-        loss.name = "L"
-        return loss
-    raise ValueError(f"unknown example {example!r}; choose neuron or mynn-loss")
-
-
 def write_example(example: str, out: Path) -> list[Path]:
     """Forward graph, backward graph (gradients on every node and edge), the trace table and
     an animation of the backward pass (SVG frames and an HTML page with a slider)."""
     loss = example_loss(example)
-    files = picture(loss, out / example, show_grad=False, title=f"{example}: forward")
+    files = picture(loss, out / example, show_grad=False, title=f"{example}: forward", **TB)
     trace = trace_backward(loss)
-    files += picture(loss, out / f"{example}_backward", trace=trace, title=f"{example}: backward")
+    files += picture(
+        loss, out / f"{example}_backward", trace=trace, title=f"{example}: backward", **TB
+    )
     text = out / f"{example}_trace.txt"
     text.write_text(trace.to_text() + "\n", encoding="utf-8")
     files.append(text)
     with contextlib.suppress(RendererNotFoundError):
-        saved = animate_backward(trace).save(out, prefix=f"{example}_backprop", gif=False)
-        files += [p for key, p in saved.items() if key == "html"]
+        animation = animate_backward(trace, **TB)
+        saved = animation.save(out, prefix=f"{example}_backprop", gif=False)
+        files += [saved["html"]]
+        files += [out / f"{example}_backprop_{k:03d}.svg" for k in range(len(animation))]
     return files

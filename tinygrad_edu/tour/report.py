@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,17 +88,28 @@ class Section:
 
 
 # ------------------------------------------------------------------------------------ terminal
+def _wrap(cell: str, width: int) -> list[str]:
+    """``cell`` as lines of at most ``width`` characters, broken between words where it can."""
+    if len(cell) <= width:
+        return [cell]
+    return textwrap.wrap(cell, width, break_on_hyphens=False) or [""]
+
+
 def format_table(header: list[str], rows: Rows, max_width: int = 28) -> str:
-    """A plain-text table with aligned columns; cells longer than ``max_width`` are cut with …."""
-
-    def cut(cell: str) -> str:
-        return cell if len(cell) <= max_width else cell[: max_width - 1] + "…"
-
-    cells = [[cut(c) for c in header], *[[cut(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("─" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    """A plain-text table with aligned columns; a cell longer than ``max_width`` wraps onto
+    further lines of its row (nothing is cut)."""
+    lines: list[str] = []
+    wrapped = [[_wrap(c, max_width) for c in row] for row in [header, *rows]]
+    widths = [max(len(line) for row in wrapped for line in row[i]) for i in range(len(header))]
+    for r, row in enumerate(wrapped):
+        for k in range(max(len(cell) for cell in row)):
+            parts = [
+                (c[k] if k < len(c) else "").ljust(w) for c, w in zip(row, widths, strict=True)
+            ]
+            lines.append("  ".join(parts).rstrip())
+        if r == 0:
+            lines.append("  ".join("─" * w for w in widths))
+    return "\n".join(lines)
 
 
 def render_terminal(section: Section, number: int, total: int) -> str:
@@ -107,7 +119,6 @@ def render_terminal(section: Section, number: int, total: int) -> str:
     tables = [b for b in section.blocks if isinstance(b, Table)]
     if tables:
         t = tables[0]
-        lines.append("")
         lines += ["  " + line for line in format_table(t.header, t.rows).splitlines()]
     if section.figures:
         lines.append(f"  figures: {', '.join(p.name for p in section.figures)}")
@@ -116,21 +127,21 @@ def render_terminal(section: Section, number: int, total: int) -> str:
 
 # ---------------------------------------------------------------------------------------- HTML
 _STYLE = """
-body { font: 16px/1.55 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+body { font: 16px/1.55 system-ui, sans-serif; max-width: 72rem; margin: 2rem auto;
        padding: 0 1rem; color: #1d1d1f; }
 h1 { font-size: 1.9rem; } h2 { border-bottom: 2px solid #e4e4e7; padding-bottom: .2rem;
        margin-top: 2.6rem; }
 code, pre { font: 14px/1.45 ui-monospace, monospace; background: #f4f4f5; }
 code { padding: 0 .2rem; border-radius: 3px; }
 pre { padding: .8rem 1rem; overflow-x: auto; border-radius: 6px; }
-table { border-collapse: collapse; margin: 1rem 0; font-size: 14px; display: block;
-        overflow-x: auto; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 14px; }
 th, td { border: 1px solid #d4d4d8; padding: .25rem .55rem; text-align: right;
-         white-space: nowrap; }
+         overflow-wrap: break-word; }
 th { background: #f4f4f5; } td:first-child, th:first-child { text-align: left; }
 caption { caption-side: bottom; font-size: 13px; color: #52525b; text-align: left;
           padding-top: .3rem; }
-figure { margin: 1.2rem 0; } figure img, figure svg { max-width: 100%; height: auto; }
+figure { margin: 1.2rem 0; } figure img { max-width: 100%; height: auto; }
+.picture { overflow: auto; } .picture svg { display: block; }
 figcaption { font-size: 14px; color: #52525b; }
 nav ol { columns: 2; } .meta { color: #52525b; font-size: 14px; }
 """
@@ -149,7 +160,8 @@ def _figure_html(fig: Figure) -> str:
     if fig.path.suffix.lower() == ".dot":  # no Graphviz to draw it: show the DOT source
         body = f"<pre>{html_text(data.decode('utf-8'))}</pre>"
     elif fig.path.suffix.lower() == ".svg":
-        body = _XML_PROLOG.sub("", data.decode("utf-8")).strip()
+        # natural size (text as Graphviz set it, ≥ 10 px); a wide graph scrolls, never shrinks
+        body = f'<div class="picture">{_XML_PROLOG.sub("", data.decode("utf-8")).strip()}</div>'
     else:
         encoded = base64.b64encode(data).decode("ascii")
         alt = html_text(fig.caption)

@@ -23,6 +23,7 @@ nothing more.
 from .animate import BackpropAnimation, animate_backward
 from .dot import to_dot
 from .landscape import descent_paths, linear_mse, plot_decision_boundary, plot_loss_surface
+from .picture import draw_graph
 from .plots import (
     GradientNormRecorder,
     plot_activations,
@@ -30,14 +31,9 @@ from .plots import (
     plot_history,
     plot_lr_sweep,
 )
-from .render import (
-    RendererNotFoundError,
-    available_renderers,
-    draw_graph,
-    render_dot,
-    render_graph,
-)
-from .trace import BackwardTrace, Contribution, Step, trace_backward
+from .render import RendererNotFoundError, available_renderers, render_dot, render_graph
+from .steps import Contribution, Step
+from .trace import BackwardTrace, trace_backward
 
 __all__ = [
     "BackpropAnimation",

@@ -18,10 +18,10 @@ from .escape import html_text, markdown_text, printable
 from .graph import walk
 
 if TYPE_CHECKING:
-    from .trace import BackwardTrace
+    from .steps import TraceRecord
 
 
-def columns(trace: BackwardTrace) -> list[str]:
+def columns(trace: TraceRecord) -> list[str]:
     L = trace.labels[trace.root]
     return [
         "step", "node", "op", f"upstream ∂{L}/∂node", "input", "local rule",
@@ -29,7 +29,7 @@ def columns(trace: BackwardTrace) -> list[str]:
     ]  # fmt: skip
 
 
-def rows(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> list[list[str]]:
+def rows(trace: TraceRecord, max_values: int = _text.MAX_VALUES) -> list[list[str]]:
     """One row per (step, input); the step's own cells only on its first row."""
 
     def show(a: Array) -> str:
@@ -49,7 +49,7 @@ def rows(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> list[list[
     return out
 
 
-def intro(trace: BackwardTrace) -> list[str]:
+def intro(trace: TraceRecord) -> list[str]:
     L, shape = trace.labels[trace.root], _text.shape_text(trace.root.shape)
     return [
         f"Backward pass from {L} ({shape}): {len(trace.steps)} steps, in the order backward() "
@@ -60,7 +60,7 @@ def intro(trace: BackwardTrace) -> list[str]:
     ]
 
 
-def outro(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> list[str]:
+def outro(trace: TraceRecord, max_values: int = _text.MAX_VALUES) -> list[str]:
     L = trace.labels[trace.root]
     lines = [f"Gradients ∂{L}/∂x after the pass:"]
     for t in walk(trace.root):
@@ -71,7 +71,7 @@ def outro(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> list[str]
     return lines
 
 
-def to_text(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> str:
+def to_text(trace: TraceRecord, max_values: int = _text.MAX_VALUES) -> str:
     """The trace as a plain-text table (what ``str(trace)`` gives)."""
     table = [columns(trace), *rows(trace, max_values)]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -81,7 +81,7 @@ def to_text(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> str:
     return "\n".join([*intro(trace), "", *lines, "", *outro(trace, max_values)])
 
 
-def to_markdown(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> str:
+def to_markdown(trace: TraceRecord, max_values: int = _text.MAX_VALUES) -> str:
     """The trace as Markdown: the intro, a pipe table and the final gradients."""
 
     md = markdown_text
@@ -94,7 +94,7 @@ def to_markdown(trace: BackwardTrace, max_values: int = _text.MAX_VALUES) -> str
 
 
 def to_html(
-    trace: BackwardTrace, max_values: int = _text.MAX_VALUES, highlight: int | None = None
+    trace: TraceRecord, max_values: int = _text.MAX_VALUES, highlight: int | None = None
 ) -> str:
     """The trace as an HTML fragment (a styled table); ``highlight`` marks one step."""
     esc = html_text
@@ -122,7 +122,7 @@ def to_html(
 _STYLE = """<style>
 .tge-trace table { border-collapse: collapse; font-size: 0.9em; }
 .tge-trace th, .tge-trace td { border: 1px solid #d1d5db; padding: 2px 8px; text-align: left; }
-.tge-trace td { font-family: monospace; white-space: nowrap; }
+.tge-trace td { font-family: monospace; overflow-wrap: break-word; }
 .tge-trace th { background: #f3f4f6; }
 .tge-trace td:nth-child(4), .tge-trace td:nth-child(8), .tge-trace td:nth-child(9) {
   color: #b91c1c; }

@@ -251,9 +251,11 @@ _PAGE = """<!DOCTYPE html>
 <style>
 body {{ font-family: sans-serif; margin: 1em 2em; color: #111827; }}
 #controls {{ display: flex; gap: 0.5em; align-items: center; margin: 0.5em 0; }}
+#controls, #caption {{ position: sticky; background: #fff; z-index: 1; }}
+#controls {{ top: 0; padding: 0.3em 0; }} #caption {{ top: 2.4em; }}
 #slider {{ flex: 1; max-width: 40em; }}
 #caption {{ font-family: monospace; background: #fef3c7; padding: 0.4em 0.6em; }}
-.frame svg {{ max-width: 100%; height: auto; }}
+.frame {{ overflow: auto; }} .frame svg {{ display: block; }}
 .tge-trace tr.current td {{ background: #fef3c7; }}
 </style></head>
 <body>

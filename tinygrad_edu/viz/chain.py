@@ -27,10 +27,10 @@ from ._text import number
 from .escape import printable
 
 if TYPE_CHECKING:
-    from .trace import BackwardTrace, Contribution
+    from .steps import Contribution, TraceRecord
 
 
-def path_counts(trace: BackwardTrace, tensor: Tensor) -> dict[Tensor, int]:
+def path_counts(trace: TraceRecord, tensor: Tensor) -> dict[Tensor, int]:
     """For every node of the trace, how many paths of shares lead from it down to ``tensor``.
 
     One pass over the steps, inputs before the ops that used them (the reverse of the order
@@ -45,7 +45,7 @@ def path_counts(trace: BackwardTrace, tensor: Tensor) -> dict[Tensor, int]:
 
 
 def paths_to(
-    trace: BackwardTrace, tensor: Tensor, max_paths: int
+    trace: TraceRecord, tensor: Tensor, max_paths: int
 ) -> tuple[list[list[Contribution]], int]:
     """Up to ``max_paths`` paths root → ``tensor`` (each a list of shares, root first), and how
     many paths there are in all. Only branches that reach ``tensor`` are followed, so each path
@@ -81,7 +81,7 @@ def _scalar(value: object) -> float | None:
     return float(arr.reshape(())) if arr is not None and arr.size == 1 else None
 
 
-def chain_text(trace: BackwardTrace, tensor: Tensor, max_paths: int = 8) -> str:
+def chain_text(trace: TraceRecord, tensor: Tensor, max_paths: int = 8) -> str:
     """∂root/∂tensor as products along paths, with the numbers (see the module doc)."""
     L, x = trace.labels[trace.root], trace.labels.get(tensor, printable(tensor.name or "x"))
     paths, total = paths_to(trace, tensor, max_paths)

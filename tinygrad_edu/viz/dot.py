@@ -38,7 +38,7 @@ from ._doc import DotDoc, Field
 from .graph import Graph, OpNode, Slot, ValueNode, build_graph
 
 if TYPE_CHECKING:
-    from .trace import BackwardTrace
+    from .steps import TraceRecord
 
 DIRECTIONS = ("LR", "TB", "RL", "BT")
 SYMBOLS = {
@@ -64,7 +64,7 @@ class GradView:
     pending: bool = False  # show "grad ?" where no gradient is known yet
 
     @classmethod
-    def of_trace(cls, trace: BackwardTrace) -> GradView:
+    def of_trace(cls, trace: TraceRecord) -> GradView:
         """The gradients and per-edge contributions a ``trace_backward`` recorded."""
         contributions = {(s.fn, c.slot): c.value for s in trace.steps for c in s.contributions}
         return cls(trace.grads, contributions, {s.fn: s.index for s in trace.steps})
@@ -95,7 +95,7 @@ def to_dot(
     tensor: Tensor,
     *,
     grads: Mapping[Tensor, Any] | None = None,
-    trace: BackwardTrace | None = None,
+    trace: TraceRecord | None = None,
     **options: Any,
 ) -> str:
     """The graph that produced ``tensor`` as DOT text.
@@ -128,7 +128,7 @@ def build_doc(
     tensor: Tensor,
     *,
     grads: Mapping[Tensor, Any] | None = None,
-    trace: BackwardTrace | None = None,
+    trace: TraceRecord | None = None,
     view: GradView | None = None,
     graph: Graph | None = None,
     **options: Any,

@@ -1,4 +1,5 @@
-"""Turn DOT into pictures: ``draw_graph`` (Jupyter), ``render_graph`` (files), ``render_dot``.
+"""Turn DOT into pictures: ``render_graph`` (files), ``render_dot`` (bytes); ``picture.py``
+builds ``draw_graph``'s Jupyter picture on them.
 
 Graphviz does the layout. It is found in this order (``renderer="auto"``):
 
@@ -15,7 +16,6 @@ needs none.
 
 from __future__ import annotations
 
-import functools
 import html
 import importlib.util
 import json
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tensor import Tensor
-from ._doc import ROLE_STYLE, DotDoc, escaped
+from ._doc import ROLE_STYLE, DotDoc
 from ._paths import output_path
 from .dot import build_doc
 
@@ -153,74 +153,10 @@ def render_graph(
     return target
 
 
-def draw_graph(tensor: Tensor, **options: Any) -> Any:
-    """The graph of ``tensor`` as a ``graphviz.Digraph`` that shows itself in Jupyter.
-
-    Options are ``to_dot``'s. The returned object is a ``graphviz.Digraph`` subclass (needs the
-    ``graphviz`` Python package, in ``tinygrad_edu[viz]``) whose inline picture uses the
-    renderers above, so it displays without the ``dot`` program; ``.save(path)`` writes a file.
-    """
-    doc = build_doc(tensor, **options)
-    picture_class = _picture_class()
-    import graphviz
-
-    def dot(attrs: dict[str, str]) -> dict[str, str]:  # graphviz quotes what dot() escaped
-        return {k: graphviz.nohtml(v) for k, v in escaped(attrs).items()}
-
-    picture = picture_class(
-        name="backprop", graph_attr=dot(doc.all_graph_attrs()), node_attr=dot(doc.node_attrs),
-        edge_attr=dot(doc.edge_attrs),
-    )  # fmt: skip
-    for node_id, attrs in doc.nodes:
-        picture.node(node_id, **dot(doc.attrs_of(node_id, attrs)))
-    for tail, head, attrs in doc.edges:
-        picture.edge(tail, head, **dot(attrs))
-    picture.tge_doc, picture.tge_source = doc, str(picture.source)
-    return picture
-
-
-@functools.cache
-def _picture_class() -> Any:
-    try:
-        import graphviz
-    except ImportError:
-        raise ImportError(
-            "draw_graph needs the graphviz Python package: pip install tinygrad_edu[viz] "
-            "(to_dot works without it)"
-        ) from None
-
-    class GraphPicture(graphviz.Digraph):  # type: ignore[misc]
-        """A ``graphviz.Digraph`` that renders with tinygrad_edu's renderers."""
-
-        tge_doc: DotDoc | None = None
-        tge_source: str = ""
-
-        def _doc(self) -> str | DotDoc:
-            source = str(self.source)  # the document's colours apply while it is unchanged
-            return (
-                self.tge_doc if self.tge_doc is not None and source == self.tge_source else source
-            )
-
-        def _repr_image_svg_xml(self) -> str:
-            return render_dot(self._doc(), "svg").decode()
-
-        def _repr_image_png(self) -> bytes:
-            return render_dot(self._doc(), "png")
-
-        def save(self, path: str | Path, format: str | None = None) -> Path:
-            """Write the picture to ``path`` (format from the suffix, as ``render_graph``)."""
-            target, fmt = output_path(path, format, FORMATS, "save", aliases={"gv": "dot"})
-            target.write_bytes(render_dot(self._doc(), fmt))
-            return target
-
-    return GraphPicture
-
-
 __all__ = [
     "FORMATS",
     "RendererNotFoundError",
     "available_renderers",
-    "draw_graph",
     "layout",
     "render_dot",
     "render_graph",

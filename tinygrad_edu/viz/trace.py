@@ -28,8 +28,6 @@ the gradient of *every* node (``trace.grads``), which ``backward()`` drops for i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,7 +37,9 @@ from ..autograd import Array, Function
 from ..tensor import Tensor, backward_seed
 from . import _tables, _text
 from .chain import chain_text
+from .dot import to_dot
 from .graph import operand_names, tensor_labels, walk
+from .steps import Contribution, Step, TraceRecord
 
 #: Ops whose ``backward(ones)`` is the local derivative of each element (each input element
 #: reaches one output element); for the others (matmul, softmax) the local derivative is a
@@ -49,43 +49,6 @@ LOCAL_OPS = (
     ops.Clip, ops.Sigmoid, ops.Tanh, ops.Relu, ops.LeakyRelu, ops.Sum, ops.Mean, ops.Max,
     ops.Reshape, ops.Transpose, ops.Index,
 )  # fmt: skip
-
-
-@dataclass(frozen=True, eq=False)
-class Contribution:
-    """One input's share of one step: ``value = upstream × local`` in the input's shape."""
-
-    slot: int
-    input: Tensor
-    label: str
-    operand: str  # "a"/"b" of the op's rule ("" for one-input ops)
-    rule: str  # the part of the op's formula for this input
-    local: Array | None  # ∂node/∂input per element (broadcast shape); None for Jacobian ops
-    value: Array
-    summed: bool  # broadcast axes were summed to get back the input's shape
-    total: Array  # the input's gradient so far, this share included
-
-
-@dataclass(frozen=True, eq=False)
-class Step:
-    """One op node's turn in the backward pass (``index`` counts from 1)."""
-
-    index: int
-    node: Tensor
-    label: str
-    fn: Function
-    upstream: Array
-    contributions: tuple[Contribution, ...]
-
-    @property
-    def op(self) -> str:
-        """The op's display name (``mul``, ``sigmoid``, …)."""
-        return self.fn.name
-
-    @property
-    def formula(self) -> str:
-        """The op's derivative rule as text, from its class (``∂f/∂a = g·b, ∂f/∂b = g·a``)."""
-        return type(self.fn).formula
 
 
 def _rules(fn: Function) -> list[str]:
@@ -156,36 +119,17 @@ def trace_backward(loss: Tensor, grad: Any = None) -> BackwardTrace:
     return BackwardTrace(loss, seed, steps, labels, grads)
 
 
-class BackwardTrace:
+class BackwardTrace(TraceRecord):
     """The recorded backward pass: ``steps`` in run order and ``grads`` of every node.
 
     ``str(trace)`` is a plain-text table, ``to_markdown()`` and ``to_html()`` the same table for
     notes and notebooks (a trace displays itself as HTML in Jupyter). ``to_dot()`` draws the
-    graph with every node's gradient and each edge's share.
+    graph with every node's gradient and each edge's share. The data itself (``root``, ``seed``,
+    ``steps``, ``labels``, ``grads``, ``grad(t)``) is ``steps.TraceRecord``'s.
     """
-
-    def __init__(
-        self,
-        root: Tensor,
-        seed: Array,
-        steps: list[Step],
-        labels: dict[Tensor, str],
-        grads: dict[Tensor, Array],
-    ) -> None:
-        self.root, self.seed, self.steps, self.labels, self.grads = root, seed, steps, labels, grads
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def __iter__(self) -> Iterator[Step]:
-        return iter(self.steps)
 
     def __repr__(self) -> str:
         return f"<BackwardTrace of {self.labels[self.root]}: {len(self.steps)} steps>"
-
-    def grad(self, tensor: Tensor) -> Array | None:
-        """∂root/∂tensor as recorded by the pass (None if no gradient reached it)."""
-        return self.grads.get(tensor)
 
     # ---------------------------------------------------------------------------- the tables
     def columns(self) -> list[str]:
@@ -230,6 +174,4 @@ class BackwardTrace:
 
     def to_dot(self, **options: Any) -> str:
         """The graph with every node's gradient and every edge's share (``to_dot`` options)."""
-        from .dot import to_dot
-
         return to_dot(self.root, trace=self, **options)
