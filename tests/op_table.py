@@ -201,14 +201,15 @@ def _pool(draw: st.DrawFn) -> Case:
 
 
 @st.composite
-def _conv(draw: st.DrawFn) -> Case:
+def _conv(draw: st.DrawFn, bias: bool = True) -> Case:
     image, params = draw(_image())
     out_channels = draw(st.integers(1, 3))
     kh, kw = params["kernel"]
-    weight = draw(S.arrays((out_channels, image.shape[1], kh, kw)))
-    bias = draw(S.arrays((out_channels,)))
+    arrays = [image, draw(S.arrays((out_channels, image.shape[1], kh, kw)))]
+    if bias:
+        arrays.append(draw(S.arrays((out_channels,))))
     padding = draw(_int_or_pair(0, 1))
-    return [image, weight, bias], {"stride": params["stride"], "padding": padding}
+    return arrays, {"stride": params["stride"], "padding": padding}
 
 
 def _torch_unfold(x: Any, kernel: Any, stride: int, padding: int) -> Any:
@@ -427,10 +428,17 @@ ROWS: list[OpRow] = [
     ),
     OpRow(
         "conv2d",
-        (ops.Unfold, ops.MatMul, ops.Reshape, ops.Add),
+        (ops.Conv2d,),
         _conv(),
         lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding),
         lambda x, w, b, stride, padding: _t().nn.functional.conv2d(x, w, b, stride, padding),
+    ),
+    OpRow(
+        "conv2d_without_bias",
+        (ops.Conv2d,),
+        _conv(bias=False),
+        lambda x, w, stride, padding: conv2d(x, w, None, stride, padding),
+        lambda x, w, stride, padding: _t().nn.functional.conv2d(x, w, None, stride, padding),
     ),
     OpRow(
         "where",

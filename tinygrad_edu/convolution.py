@@ -2,8 +2,9 @@
 
 ``conv2d(x, weight, bias, stride, padding)`` is im2col followed by one matrix product: the input's
 windows laid out as columns (``ops.Unfold``) and multiplied by the weight flattened to
-(out_channels, in_channels·kh·kw) — PyTorch's layout — so the backward, the second derivatives
-and the tangents all come from ``Unfold`` and ``MatMul``.
+(out_channels, in_channels·kh·kw) — PyTorch's layout. It is one primitive, ``ops.Conv2d``, whose
+backward is written with unfold, fold and matrix products, so second derivatives and tangents
+follow from those ops' own rules.
 
 >>> import numpy as np
 >>> from tinygrad_edu import Tensor
@@ -24,7 +25,6 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .ops.windows import output_size
 from .tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "pair"]
@@ -75,7 +75,7 @@ def conv2d(
     step = pair(stride, "conv2d: stride")
     margin = pair(padding, "conv2d: padding", minimum=0)
     out_channels, in_channels, kh, kw = weight.shape
-    n, c, h, w = x.shape
+    c, h, w = x.shape[1:]
     if c != in_channels:
         raise ValueError(
             f"conv2d: input has {c} channels (shape {x.shape}) but the weight expects "
@@ -87,10 +87,14 @@ def conv2d(
             f"conv2d: kernel {kh}×{kw} is larger than the padded input {padded[0]}×{padded[1]} "
             f"(input shape {x.shape}, padding {margin})"
         )
-    oh, ow = output_size((h, w), (kh, kw), step, margin)
-    columns = Tensor._unary(ops.Unfold((kh, kw), step, margin), x)  # (N, C·kh·kw, OH·OW)
-    out = (weight.reshape(out_channels, -1) @ columns).reshape(n, out_channels, oh, ow)
-    return out if bias is None else out + bias.reshape(1, out_channels, 1, 1)
+    if bias is None:
+        return Tensor._from_op(ops.Conv2d(step, margin, has_bias=False), x, weight)
+    if bias.shape != (out_channels,):
+        raise ValueError(
+            f"conv2d: bias must have shape ({out_channels},), one per output channel, "
+            f"got {bias.shape}"
+        )
+    return Tensor._from_op(ops.Conv2d(step, margin, has_bias=True), x, weight, bias)
 
 
 def max_pool2d(

@@ -49,7 +49,9 @@ def _windows(x: Array, kernel: Pair, stride: Pair) -> Array:
     )
 
 
-def _fold(cols: Array, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair) -> Array:
+def fold_columns(
+    cols: Array, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair
+) -> Array:
     """The adjoint of unfold: every column entry added back to its pixel (overlaps add up)."""
     n, c, h, w = shape
     (sh, sw), (ph, pw) = stride, padding
@@ -96,7 +98,7 @@ class Unfold(Primitive):
     def backward(self, g: Value, saved: Saved) -> Grads:
         if not dual.is_array(g):
             return (g._fold(self.shape, self.kernel, self.stride, self.padding),)
-        return (_fold(g, self.shape, self.kernel, self.stride, self.padding),)
+        return (fold_columns(g, self.shape, self.kernel, self.stride, self.padding),)
 
     def jvp(self, dx: Array) -> Value:
         return self.forward(dx)
@@ -118,7 +120,7 @@ class Fold(Primitive):
         self.stride, self.padding = as_pair(stride), as_pair(padding)
 
     def forward(self, cols: Array) -> Array:
-        return _fold(cols, self.shape, self.kernel, self.stride, self.padding)
+        return fold_columns(cols, self.shape, self.kernel, self.stride, self.padding)
 
     def backward(self, g: Value, saved: Saved) -> Grads:
         if not dual.is_array(g):
@@ -140,18 +142,19 @@ class MaxPool2d(Primitive):
 
     The window is walked offset by offset: the (i, j) element of every window at once is the
     strided slice x[:, :, i::sh, j::sw], so a 2×2 pool is four slices and three maxima rather
-    than a reduction over a short axis, which NumPy does slowly.
+    than a reduction over a short axis, which NumPy does slowly. The winners are found in the
+    backward pass, by comparing those slices with the output.
     """
 
-    __slots__ = ("kernel", "shape", "stride", "winner")
+    __slots__ = ("kernel", "saved", "stride")
     formula = "∂max/∂xᵢ = 1 at each window's maximum"
 
     def __init__(self, kernel: Pair, stride: int | Pair) -> None:
         self.kernel, self.stride = kernel, as_pair(stride)
 
-    def _offsets(self, oh: int, ow: int) -> list[tuple[slice, ...]]:
+    def _offsets(self, out_shape: tuple[int, ...]) -> list[tuple[slice, ...]]:
         """Where offset (i, j) of every window sits in the input, in reading order of (i, j)."""
-        (kh, kw), (sh, sw) = self.kernel, self.stride
+        (kh, kw), (sh, sw), (oh, ow) = self.kernel, self.stride, out_shape[2:]
         return [
             (slice(None), slice(None), slice(i, i + sh * oh, sh), slice(j, j + sw * ow, sw))
             for i in range(kh)
@@ -159,35 +162,45 @@ class MaxPool2d(Primitive):
         ]
 
     def forward(self, x: Array) -> Array:
-        self.shape = x.shape
         oh, ow = output_size((x.shape[2], x.shape[3]), self.kernel, self.stride, 0)
-        parts = [x[where] for where in self._offsets(oh, ow)]
-        out = parts[0].copy()
-        for part in parts[1:]:
+        parts = [x[where] for where in self._offsets((0, 0, oh, ow))]
+        out = np.maximum(parts[0], parts[1]) if len(parts) > 1 else parts[0].copy()
+        for part in parts[2:]:
             np.maximum(out, part, out=out)
-        # the offset of each window's winner; set last to first so the first in reading order wins
-        winner: Array = np.zeros(out.shape, dtype=np.intp)
-        for k in range(len(parts) - 1, 0, -1):
-            winner[parts[k] == out] = k
-        self.winner = winner
+        self.saved = x, out
         return out
 
-    def _index(self) -> tuple[Array, ...]:
+    def _winners(self, x: Array, out: Array) -> list[tuple[tuple[slice, ...], Array]]:
+        """For each window offset, where it holds its window's first maximum (a boolean mask of
+        the output's shape): each window is won exactly once."""
+        free = np.ones(out.shape, dtype=bool)  # windows whose winner is not found yet
+        found = []
+        for where in self._offsets(out.shape):
+            hit = x[where] == out
+            hit &= free
+            free &= ~hit
+            found.append((where, hit))
+        return found
+
+    def _index(self, x: Array, out: Array) -> tuple[Array, ...]:
         """The winners as an integer index into the input: x[index] is the output."""
-        n, c, oh, ow = self.winner.shape
+        n, c, oh, ow = out.shape
         (sh, sw), kw = self.stride, self.kernel[1]
-        rows = np.arange(oh)[:, None] * sh + self.winner // kw
-        cols = np.arange(ow)[None, :] * sw + self.winner % kw
+        winner = np.zeros(out.shape, dtype=np.intp)
+        for k, (_, hit) in enumerate(self._winners(x, out)):
+            winner[hit] = k
+        rows = np.arange(oh)[:, None] * sh + winner // kw
+        cols = np.arange(ow)[None, :] * sw + winner % kw
         return np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols
 
     def backward(self, g: Value, saved: Saved) -> Grads:
+        x, out = dual.value(saved[0]), dual.value(saved[1])
         if not dual.is_array(g):
-            return (dual.scatter(g, self._index(), self.shape),)
-        out = np.zeros(self.shape, dtype=g.dtype)
-        oh, ow = self.winner.shape[2:]
-        for k, where in enumerate(self._offsets(oh, ow)):
-            out[where] += np.where(self.winner == k, g, 0)
-        return (out,)
+            return (dual.scatter(g, self._index(x, out), x.shape),)
+        grad = np.zeros(x.shape, dtype=g.dtype)
+        for where, hit in self._winners(x, out):
+            grad[where] += g * hit
+        return (grad,)
 
-    def jvp(self, dx: Array) -> Value:
-        return np.asarray(dx[self._index()])
+    def jvp(self, dx: Array, x: Array, out: Array) -> Value:
+        return np.asarray(dx[self._index(x, out)])
