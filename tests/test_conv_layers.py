@@ -9,7 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_edu.nn import Conv2d, Flatten, MaxPool2d, Sequential
+from tinygrad_edu.losses import cross_entropy
+from tinygrad_edu.nn import Conv2d, Dense, Flatten, MaxPool2d, Sequential
+from tinygrad_edu.optim import Adam
+from tinygrad_edu.train import fit, predict
 
 
 def test_a_hand_computed_convolution_with_padding_and_stride() -> None:
@@ -129,3 +132,14 @@ def test_a_kernel_larger_than_the_padded_input_names_all_sizes() -> None:
         Conv2d(1, 1, 5, padding=(1, 0))(np.zeros((1, 1, 2, 6)))
     with pytest.raises(ValueError, match=r"kernel 3×3 is larger than the input 2×6"):
         MaxPool2d(3)(np.zeros((1, 1, 2, 6)))
+
+
+def test_fit_trains_on_images_with_one_sample_per_row_of_the_first_axis() -> None:
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(20, 1, 5, 5))
+    labels = (images[:, 0, :, :2].sum(axis=(1, 2)) > 0).astype(int)  # is the left side bright?
+    model = Sequential(Conv2d(1, 2, 3, seed=0), Flatten(), Dense(2 * 3 * 3, 2, seed=1))
+    optimizer = Adam(model.parameters(), lr=0.05)
+    history = fit(model, images, labels, cross_entropy, optimizer, epochs=30, progress=False)
+    assert len(history.loss) == 30 and history.loss[-1] < 0.5 * history.loss[0]
+    assert predict(model, images).shape == (20, 2)
