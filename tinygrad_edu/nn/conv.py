@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import ops
 from .._checks import check_seed, count, float_dtype
-from ..convolution import conv2d, pair
+from ..convolution import pair
 from ..tensor import Tensor
 from .module import Module
 
@@ -104,7 +105,12 @@ class Conv2d(Module):
                 f"{shape[2] + 2 * ph}×{shape[3] + 2 * pw} (input {shape[2]}×{shape[3]}, "
                 f"padding {self.padding}, input shape {shape})"
             )
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        # checked here, so straight to the op (``convolution.conv2d`` would check it all again)
+        if self.bias is None:
+            return Tensor._from_op(ops.Conv2d(self.stride, self.padding, False), x, self.weight)
+        return Tensor._from_op(
+            ops.Conv2d(self.stride, self.padding, True), x, self.weight, self.bias
+        )
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import ops
 from ..activations import as_tensor
-from ..convolution import max_pool2d, pair
+from ..convolution import pair
 from ..tensor import Tensor
 from .module import Module
 
@@ -37,9 +38,8 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None) -> None:
         super().__init__()
-        pair(kernel_size, "MaxPool2d: kernel_size")
-        if stride is not None:
-            pair(stride, "MaxPool2d: stride")
+        self._kernel = pair(kernel_size, "MaxPool2d: kernel_size")
+        self._stride = self._kernel if stride is None else pair(stride, "MaxPool2d: stride")
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
 
@@ -51,7 +51,13 @@ class MaxPool2d(Module):
                 f"{self!r}: expected a 4-D input (N, C, H, W) — NCHW: batch, channels, "
                 f"height, width — got shape {t.shape}"
             )
-        return max_pool2d(t, self.kernel_size, self.stride)
+        (kh, kw), (h, w) = self._kernel, t.shape[2:]
+        if kh > h or kw > w:
+            raise ValueError(
+                f"{self!r}: kernel {kh}×{kw} is larger than the input {h}×{w} "
+                f"(input shape {t.shape})"
+            )
+        return Tensor._unary(ops.MaxPool2d(self._kernel, self._stride), t)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"

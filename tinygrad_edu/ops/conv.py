@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..autograd import Array, Grads, Saved
 from . import dual
 from .dual import Primitive, Value
-from .windows import Pair, Unfold, as_pair, fold_columns, output_size
+from .windows import Pair, Unfold, as_pair, fold_columns, output_size, pad, windows
 
 
 class Conv2d(Primitive):
@@ -42,7 +42,10 @@ class Conv2d(Primitive):
         self.saved = x, weight
         n, o, kernel = x.shape[0], weight.shape[0], (weight.shape[2], weight.shape[3])
         oh, ow = output_size((x.shape[2], x.shape[3]), kernel, self.stride, self.padding)
-        self.columns = columns = self._unfold(kernel).forward(x)  # (N, K, P), a copy
+        # (N, K, P): the strided view of the windows, copied once
+        self.columns = columns = windows(pad(x, self.padding), kernel, self.stride).reshape(
+            n, -1, oh * ow
+        )
         out = weight.reshape(o, -1) @ columns  # (N, O, P), fresh: the bias goes in in place
         if bias is not None:
             out += bias[:, None]

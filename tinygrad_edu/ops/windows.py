@@ -35,7 +35,7 @@ def output_size(size: Pair, kernel: Pair, stride: int | Pair, padding: int | Pai
     return (size[0] + 2 * ph - kernel[0]) // sh + 1, (size[1] + 2 * pw - kernel[1]) // sw + 1
 
 
-def _windows(x: Array, kernel: Pair, stride: Pair) -> Array:
+def windows(x: Array, kernel: Pair, stride: Pair) -> Array:
     """A read-only view of shape (N, C, kh, kw, OH, OW): element [n, c, i, j, r, q] is
     x[n, c, r·sh + i, q·sw + j]."""
     n, c, h, w = x.shape
@@ -92,8 +92,8 @@ class Unfold(Primitive):
     def forward(self, x: Array) -> Array:
         self.shape = x.shape
         n, c = x.shape[:2]
-        windows = _windows(pad(x, self.padding), self.kernel, self.stride)
-        return windows.reshape(n, c * self.kernel[0] * self.kernel[1], -1)
+        view = windows(pad(x, self.padding), self.kernel, self.stride)
+        return view.reshape(n, c * self.kernel[0] * self.kernel[1], -1)
 
     def backward(self, g: Value, saved: Saved) -> Grads:
         if not dual.is_array(g):
@@ -146,7 +146,7 @@ class MaxPool2d(Primitive):
     backward pass, by comparing those slices with the output.
     """
 
-    __slots__ = ("kernel", "saved", "stride")
+    __slots__ = ("kernel", "offsets", "saved", "stride")
     formula = "∂max/∂xᵢ = 1 at each window's maximum"
 
     def __init__(self, kernel: Pair, stride: int | Pair) -> None:
@@ -163,7 +163,8 @@ class MaxPool2d(Primitive):
 
     def forward(self, x: Array) -> Array:
         oh, ow = output_size((x.shape[2], x.shape[3]), self.kernel, self.stride, 0)
-        parts = [x[where] for where in self._offsets((0, 0, oh, ow))]
+        self.offsets = self._offsets((0, 0, oh, ow))
+        parts = [x[where] for where in self.offsets]
         out = np.maximum(parts[0], parts[1]) if len(parts) > 1 else parts[0].copy()
         for part in parts[2:]:
             np.maximum(out, part, out=out)
@@ -175,7 +176,7 @@ class MaxPool2d(Primitive):
         the output's shape): each window is won exactly once."""
         free = np.ones(out.shape, dtype=bool)  # windows whose winner is not found yet
         found = []
-        for where in self._offsets(out.shape):
+        for where in self.offsets:
             hit = x[where] == out
             hit &= free
             free &= ~hit
