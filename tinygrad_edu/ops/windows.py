@@ -198,9 +198,18 @@ class MaxPool2d(Primitive):
         x, out = dual.value(saved[0]), dual.value(saved[1])
         if not dual.is_array(g):
             return (dual.scatter(g, self._index(x, out), x.shape),)
-        grad = np.zeros(x.shape, dtype=g.dtype)
+        (kh, kw), (sh, sw), (oh, ow) = self.kernel, self.stride, out.shape[2:]
+        if sh < kh or sw < kw:  # overlapping windows: a pixel may win several
+            grad = np.zeros(x.shape, dtype=g.dtype)
+            for where, hit in self._winners(x, out):
+                grad[where] += g * hit
+            return (grad,)
+        # Side by side, each pixel is in one window at most: write the shares in place. When
+        # the windows tile the whole image, every pixel is written, so nothing needs zeroing.
+        tiled = (sh, sw) == (kh, kw) and (oh * kh, ow * kw) == x.shape[2:]
+        grad = (np.empty if tiled else np.zeros)(x.shape, dtype=g.dtype)
         for where, hit in self._winners(x, out):
-            grad[where] += g * hit
+            np.multiply(g, hit, out=grad[where])
         return (grad,)
 
     def jvp(self, dx: Array, x: Array, out: Array) -> Value:
