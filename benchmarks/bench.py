@@ -29,6 +29,7 @@ if str(HERE) not in sys.path:  # imported from elsewhere (the tests): find the s
 import bench_data as data  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_report  # noqa: E402
+from bench_conv import w7  # noqa: E402
 from bench_harness import Libs, Workload, run_workload  # noqa: E402
 from bench_mlp import w4, w5  # noqa: E402
 from bench_profile import profile_framework  # noqa: E402
@@ -43,9 +44,10 @@ BUILDERS: dict[str, Builder] = {
     "W4": lambda s, libs: [w4(s, libs)],
     "W5": lambda s, libs: [w5(s, libs)],
     "W6": lambda s, libs: [w6(s, libs)],
+    "W7": lambda s, libs: [w7(s, libs)],
 }
 #: every workload key, sub-workloads included (W3 is W3b, W3s and W3m).
-ALL_KEYS = ("W1", "W2", "W3b", "W3s", "W3m", "W4", "W5", "W6")
+ALL_KEYS = ("W1", "W2", "W3b", "W3s", "W3m", "W4", "W5", "W6", "W7")
 
 
 def _keys(text: str) -> list[str]:

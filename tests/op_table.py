@@ -160,13 +160,19 @@ def _joined(draw: st.DrawFn, same_shape: bool) -> Case:
     return [draw(S.arrays(s)) for s in shapes], {"axis": axis}
 
 
+def _int_or_pair(lo: int, hi: int) -> st.SearchStrategy[int | tuple[int, int]]:
+    """One int for both directions, or a (height, width) pair: windows take either."""
+    one = st.integers(lo, hi)
+    return st.one_of(one, st.tuples(one, one))
+
+
 @st.composite
 def _image(draw: st.DrawFn, distinct: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
     """A small NCHW image and window parameters that fit it."""
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     h, w = draw(st.integers(2, 5)), draw(st.integers(2, 5))
     kernel = (draw(st.integers(1, h)), draw(st.integers(1, w)))
-    stride = draw(st.integers(1, 2))
+    stride = draw(_int_or_pair(1, 2))
     image = draw(S.distinct((n, c, h, w))) if distinct else draw(S.arrays((n, c, h, w)))
     return image, {"kernel": kernel, "stride": stride}
 
@@ -174,13 +180,13 @@ def _image(draw: st.DrawFn, distinct: bool = False) -> tuple[np.ndarray, dict[st
 @st.composite
 def _unfold(draw: st.DrawFn) -> Case:
     image, params = draw(_image())
-    return [image], {**params, "padding": draw(st.integers(0, 1))}
+    return [image], {**params, "padding": draw(_int_or_pair(0, 1))}
 
 
 @st.composite
 def _fold(draw: st.DrawFn) -> Case:
     image, params = draw(_image())
-    padding = draw(st.integers(0, 1))
+    padding = draw(_int_or_pair(0, 1))
     n, c, h, w = image.shape
     oh, ow = ops.windows.output_size((h, w), params["kernel"], params["stride"], padding)
     k = params["kernel"][0] * params["kernel"][1]
@@ -195,13 +201,15 @@ def _pool(draw: st.DrawFn) -> Case:
 
 
 @st.composite
-def _conv(draw: st.DrawFn) -> Case:
+def _conv(draw: st.DrawFn, bias: bool = True) -> Case:
     image, params = draw(_image())
     out_channels = draw(st.integers(1, 3))
     kh, kw = params["kernel"]
-    weight = draw(S.arrays((out_channels, image.shape[1], kh, kw)))
-    bias = draw(S.arrays((out_channels,)))
-    return [image, weight, bias], {"stride": params["stride"], "padding": draw(st.integers(0, 1))}
+    arrays = [image, draw(S.arrays((out_channels, image.shape[1], kh, kw)))]
+    if bias:
+        arrays.append(draw(S.arrays((out_channels,))))
+    padding = draw(_int_or_pair(0, 1))
+    return arrays, {"stride": params["stride"], "padding": padding}
 
 
 def _torch_unfold(x: Any, kernel: Any, stride: int, padding: int) -> Any:
@@ -420,10 +428,17 @@ ROWS: list[OpRow] = [
     ),
     OpRow(
         "conv2d",
-        (ops.Unfold, ops.MatMul, ops.Reshape, ops.Add),
+        (ops.Conv2d,),
         _conv(),
         lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding),
         lambda x, w, b, stride, padding: _t().nn.functional.conv2d(x, w, b, stride, padding),
+    ),
+    OpRow(
+        "conv2d_without_bias",
+        (ops.Conv2d,),
+        _conv(bias=False),
+        lambda x, w, stride, padding: conv2d(x, w, None, stride, padding),
+        lambda x, w, stride, padding: _t().nn.functional.conv2d(x, w, None, stride, padding),
     ),
     OpRow(
         "where",

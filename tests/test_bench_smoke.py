@@ -22,7 +22,7 @@ import bench  # noqa: E402
 import bench_harness as harness  # noqa: E402
 from bench_mlp import same_dtype  # noqa: E402
 
-WORKLOADS = ("W1", "W2", "W3b", "W3s", "W3m", "W4", "W5", "W6")
+WORKLOADS = ("W1", "W2", "W3b", "W3s", "W3m", "W4", "W5", "W6", "W7")
 HEADER = "| workload | NumPy time | tinygrad_edu ratio | PyTorch ratio | micrograd ratio | target |"
 
 

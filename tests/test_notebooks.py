@@ -43,6 +43,7 @@ EXPECTED = [
     "07_mlp_on_real_data.ipynb",
     "08_higher_order_and_forward_mode.ipynb",
     "09_layers_optimizers_and_pytorch.ipynb",
+    "10_a_small_cnn.ipynb",
 ]
 HAVE_RUNNER = all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", "ipykernel"))
 MACHINE_PATH = re.compile(r"/(home|tmp|work|root|Users|var|opt|usr)/|\\Users\\|site-packages")

@@ -388,7 +388,8 @@ def test_epochs_must_be_a_positive_int(epochs: object) -> None:
 
 def test_other_bad_arguments_are_named() -> None:
     X, y = toy(n=4)
-    check_rejected(X[None], y, ValueError, "X must be 2-D (samples, features) with rows")
+    check_rejected(X[:0], y[:0], ValueError, "and at least one row; got (0, 2)")
+    check_rejected(3.0, y, ValueError, "X must have one sample per row")
     check_rejected(X.astype(str), y, TypeError, "fit: X must hold numbers, got dtype <U")
     check_rejected(X, y, ValueError, "validation_data must be a pair", validation_data=(X,))
     check_rejected(

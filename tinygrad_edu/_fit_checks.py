@@ -69,12 +69,17 @@ def _array(where: str, name: str, data: Any) -> Array:
 
 
 def inputs(where: str, X: Any) -> Tensor:
-    """``X`` as a 2-D float Tensor (a 1-D X is one feature); arrays are copied once, here."""
+    """``X`` as a float Tensor with one sample per row: 2-D (samples, features), or more for
+    images (samples, channels, height, width); a 1-D X is one feature. Arrays are copied once,
+    here."""
     arr = _array(where, "X", X)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
-    if arr.ndim != 2 or arr.shape[0] == 0:
-        raise ValueError(f"{where}: X must be 2-D (samples, features) with rows; got {arr.shape}")
+    if arr.ndim < 2 or arr.shape[0] == 0:
+        raise ValueError(
+            f"{where}: X must have one sample per row — 2-D (samples, features), or more such as "
+            f"images (samples, channels, height, width) — and at least one row; got {arr.shape}"
+        )
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
     if isinstance(X, Tensor) and arr is X.data:

@@ -2,8 +2,9 @@
 
 ``conv2d(x, weight, bias, stride, padding)`` is im2col followed by one matrix product: the input's
 windows laid out as columns (``ops.Unfold``) and multiplied by the weight flattened to
-(out_channels, in_channels·kh·kw) — PyTorch's layout — so the backward, the second derivatives
-and the tangents all come from ``Unfold`` and ``MatMul``.
+(out_channels, in_channels·kh·kw) — PyTorch's layout. It is one primitive, ``ops.Conv2d``, whose
+backward is written with unfold, fold and matrix products, so second derivatives and tangents
+follow from those ops' own rules.
 
 >>> import numpy as np
 >>> from tinygrad_edu import Tensor
@@ -21,72 +22,97 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import ops
-from .ops.windows import output_size
 from .tensor import Tensor
 
 __all__ = ["conv2d", "max_pool2d", "pair"]
 
 
-def pair(value: int | tuple[int, int], what: str) -> tuple[int, int]:
-    """``value`` as (height, width): an int ≥ 1 for both, or a pair of them."""
-    both = (value, value) if isinstance(value, int) else tuple(value)
-    if len(both) != 2 or not all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in both
+def pair(value: int | tuple[int, int], what: str, minimum: int = 1) -> tuple[int, int]:
+    """``value`` as (height, width): an int ≥ ``minimum`` for both, or a pair of them; else a
+    ``ValueError`` naming ``what`` and the value."""
+    both = (value, value) if isinstance(value, int) else value
+    ok = isinstance(both, tuple | list) and len(both) == 2
+    if not ok or not all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= minimum for v in both
     ):
-        raise ValueError(f"{what} must be an int ≥ 1 or a pair of them, got {value!r}")
-    return both
+        raise ValueError(f"{what} must be an int ≥ {minimum} or a pair of them, got {value!r}")
+    return int(both[0]), int(both[1])
 
 
 def _image(x: Any, where: str) -> Tensor:
     t = x if isinstance(x, Tensor) else Tensor(x)
     if t.ndim != 4:
-        raise ValueError(f"{where}: expected input of shape (N, C, H, W), got shape {t.shape}")
+        raise ValueError(
+            f"{where}: expected a 4-D input (N, C, H, W) — NCHW: batch, channels, height, "
+            f"width — got shape {t.shape}"
+        )
     return t
 
 
 def conv2d(
-    x: Any, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0
+    x: Any,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
 ) -> Tensor:
     """2-D cross-correlation (deep learning's convolution), as ``torch.nn.functional.conv2d``.
 
-    x (N, C, H, W), weight (O, C, kh, kw), bias (O,) → (N, O, OH, OW), with
-    OH = (H + 2·padding − kh) // stride + 1 (and the same for widths).
+    x (N, C, H, W), weight (O, C, kh, kw), bias (O,) → (N, O, OH, OW)::
+
+        out[n, o, r, q] = bias[o] + Σ_{c,i,j} weight[o, c, i, j] · xₚ[n, c, r·sh + i, q·sw + j]
+        OH = ⌊(H + 2·ph − kh) / sh⌋ + 1,   OW = ⌊(W + 2·pw − kw) / sw⌋ + 1
+
+    where xₚ is x with ph rows and pw columns of zeros on each side. ``stride`` = (sh, sw) and
+    ``padding`` = (ph, pw) may be one int for both directions.
     """
     x = _image(x, "conv2d")
     if weight.ndim != 4:
         raise ValueError(f"conv2d: weight must have shape (out, in, kh, kw), got {weight.shape}")
+    step = pair(stride, "conv2d: stride")
+    margin = pair(padding, "conv2d: padding", minimum=0)
     out_channels, in_channels, kh, kw = weight.shape
-    n, c, h, w = x.shape
+    c, h, w = x.shape[1:]
     if c != in_channels:
         raise ValueError(
             f"conv2d: input has {c} channels (shape {x.shape}) but the weight expects "
             f"{in_channels} (weight shape {weight.shape})"
         )
-    if stride < 1 or padding < 0:
-        raise ValueError(f"conv2d: stride must be ≥ 1 and padding ≥ 0, got {stride} and {padding}")
-    if kh > h + 2 * padding or kw > w + 2 * padding:
+    padded = (h + 2 * margin[0], w + 2 * margin[1])
+    if kh > padded[0] or kw > padded[1]:
         raise ValueError(
-            f"conv2d: kernel {kh}×{kw} is larger than the padded input "
-            f"{h + 2 * padding}×{w + 2 * padding} (input shape {x.shape}, padding {padding})"
+            f"conv2d: kernel {kh}×{kw} is larger than the padded input {padded[0]}×{padded[1]} "
+            f"(input shape {x.shape}, padding {margin})"
         )
-    oh, ow = output_size((h, w), (kh, kw), stride, padding)
-    columns = Tensor._unary(ops.Unfold((kh, kw), stride, padding), x)  # (N, C·kh·kw, OH·OW)
-    out = (weight.reshape(out_channels, -1) @ columns).reshape(n, out_channels, oh, ow)
-    return out if bias is None else out + bias.reshape(1, out_channels, 1, 1)
+    if bias is None:
+        return Tensor._from_op(ops.Conv2d(step, margin, has_bias=False), x, weight)
+    if bias.shape != (out_channels,):
+        raise ValueError(
+            f"conv2d: bias must have shape ({out_channels},), one per output channel, "
+            f"got {bias.shape}"
+        )
+    return Tensor._from_op(ops.Conv2d(step, margin, has_bias=True), x, weight, bias)
 
 
 def max_pool2d(
     x: Any, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
 ) -> Tensor:
     """The maximum of each window, as ``torch.nn.functional.max_pool2d`` (stride defaults to the
-    kernel size): (N, C, H, W) → (N, C, OH, OW)."""
+    kernel size): (N, C, H, W) → (N, C, OH, OW), OH = ⌊(H − kh) / sh⌋ + 1 (widths alike).
+
+    ``out[n, c, r, q] = max_{i,j} x[n, c, r·sh + i, q·sw + j]``; the gradient goes to each
+    window's maximum, the first in reading order at a tie.
+    """
     x = _image(x, "max_pool2d")
     kernel = pair(kernel_size, "max_pool2d: kernel_size")
     step = kernel if stride is None else pair(stride, "max_pool2d: stride")
-    if step[0] != step[1]:
-        raise ValueError(f"max_pool2d: only equal strides are supported, got {stride!r}")
     h, w = x.shape[2:]
     if kernel[0] > h or kernel[1] > w:
-        raise ValueError(f"max_pool2d: kernel {kernel} is larger than the input {h}×{w}")
-    return Tensor._unary(ops.MaxPool2d(kernel, step[0]), x)
+        raise ValueError(
+            f"max_pool2d: kernel {kernel[0]}×{kernel[1]} is larger than the input {h}×{w} "
+            f"(input shape {x.shape})"
+        )
+    return Tensor._unary(ops.MaxPool2d(kernel, step), x)

@@ -126,12 +126,21 @@ class ShapeMethods:
             index = tuple(i.data if hasattr(i, "requires_grad") else i for i in index)
         return self._unary(ops.Index(index), self)  # type: ignore[no-any-return]
 
-    def _unfold(self: Self_, kernel: tuple[int, int], stride: int, padding: int) -> Self_:
+    def _unfold(
+        self: Self_,
+        kernel: tuple[int, int],
+        stride: int | tuple[int, int],
+        padding: int | tuple[int, int],
+    ) -> Self_:
         """Every kh×kw window as a column (im2col): see ``ops.windows.Unfold``."""
         return self._unary(ops.Unfold(kernel, stride, padding), self)  # type: ignore[no-any-return]
 
     def _fold(
-        self: Self_, shape: tuple[int, ...], kernel: tuple[int, int], stride: int, padding: int
+        self: Self_,
+        shape: tuple[int, ...],
+        kernel: tuple[int, int],
+        stride: int | tuple[int, int],
+        padding: int | tuple[int, int],
     ) -> Self_:
         """Columns added back into an image of ``shape``, unfold's adjoint (``ops.Fold``)."""
         return self._unary(ops.Fold(shape, kernel, stride, padding), self)  # type: ignore[no-any-return]

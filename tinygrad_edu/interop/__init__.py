@@ -14,6 +14,8 @@ tinygrad_edu                   torch.nn
 ``Dropout(p)``                 ``Dropout(p)``
 ``BatchNorm1d``                ``BatchNorm1d`` with its weight, bias and running statistics
 ``Flatten``                    ``Flatten``
+``Conv2d``, weight (o, i, kh, kw)  ``Conv2d`` (same layout; no dilation, groups or padding modes)
+``MaxPool2d``                  ``MaxPool2d`` (no padding, dilation or ceil_mode)
 activation functions           Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, LogSoftmax
 =============================  ==============================================================
 
@@ -21,7 +23,9 @@ The activation functions are ``sigmoid``, ``tanh``, ``relu``, ``leaky_relu``, ``
 ``log_softmax``; a ``functools.partial`` of one carries ``negative_slope`` or ``axis`` (torch's
 ``dim``), and ``linear`` (the identity) becomes no module at all.
 
-Anything else is refused with an error naming the layer and where it sits. Supporting a new
+Anything else is refused with an error naming the layer and where it sits, and so is a
+setting our layer cannot represent (a torch ``Conv2d`` with ``dilation=2`` or ``groups=2``, a
+``MaxPool2d`` with ``ceil_mode=True``), named in the error. Supporting a new
 layer is one entry in ``LAYERS``: a ``LayerConverter`` with our class, the ``torch.nn`` class
 name and the two small functions that build one from the other. Needs only the ``torch``
 extra; dropout masks come from each framework's own generator, so they differ between the two.

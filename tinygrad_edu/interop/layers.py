@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn import BatchNorm1d, Dense, Dropout, Flatten, Module
+from ..nn import BatchNorm1d, Conv2d, Dense, Dropout, Flatten, MaxPool2d, Module
 from ._torch import copy_into, require_torch, to_numpy, torch_dtype
 from .activations import activation_to_torch
 
@@ -112,10 +112,105 @@ def _flatten_from_torch(module: Any) -> Module:
     return Flatten(module.start_dim, module.end_dim)
 
 
+def _conv_to_torch(layer: Conv2d, torch: Any) -> list[Any]:
+    conv = torch.nn.Conv2d(
+        layer.in_channels,
+        layer.out_channels,
+        layer.kernel_size,
+        stride=layer.stride,
+        padding=layer.padding,
+        bias=layer.bias is not None,
+        dtype=torch_dtype(torch, layer.weight.dtype),
+    )
+    copy_into(torch, conv.weight, layer.weight.data)
+    if layer.bias is not None:
+        copy_into(torch, conv.bias, layer.bias.data)
+    return [conv]
+
+
+def _refuse(module: Any, settings: dict[str, tuple[Any, Any]]) -> None:
+    """A ``TypeError`` naming every setting of ``module`` that differs from the only value we
+    support; ``settings`` maps the attribute to (its value, the supported value)."""
+    wrong = [f"{k}={v!r}" for k, (v, ok) in settings.items() if v != ok]
+    if wrong:
+        supported = ", ".join(f"{k}={ok!r}" for k, (_, ok) in settings.items())
+        raise TypeError(
+            f"from_torch: {module} has {', '.join(wrong)}, which {type(module).__name__} here "
+            f"cannot represent (supported: {supported})"
+        )
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def _conv_padding(module: Any) -> tuple[int, int]:
+    """The (ph, pw) zeros on each side that torch's ``padding`` means; "valid" is none and
+    "same" is (k − 1)/2 per side, which needs an odd kernel (else torch pads unequally)."""
+    padding = module.padding
+    if padding == "valid":
+        return 0, 0
+    if padding != "same":
+        return _pair(padding)
+    kernel = _pair(module.kernel_size)
+    if any(k % 2 == 0 for k in kernel):
+        raise TypeError(
+            f"from_torch: {module} has padding='same' with an even kernel {kernel}, so torch "
+            "pads one side more than the other; Conv2d here pads both sides equally"
+        )
+    return (kernel[0] - 1) // 2, (kernel[1] - 1) // 2
+
+
+def _conv_from_torch(module: Any) -> Module:
+    _refuse(
+        module,
+        {
+            "dilation": (_pair(module.dilation), (1, 1)),
+            "groups": (module.groups, 1),
+            "padding_mode": (module.padding_mode, "zeros"),
+        },
+    )
+    padding = _conv_padding(module)
+    weight = to_numpy(module.weight)
+    layer = Conv2d(
+        module.in_channels,
+        module.out_channels,
+        _pair(module.kernel_size),
+        stride=_pair(module.stride),
+        padding=padding,
+        bias=module.bias is not None,
+        dtype=weight.dtype,
+    )
+    np.copyto(layer.weight.data, weight)
+    if layer.bias is not None:
+        np.copyto(layer.bias.data, to_numpy(module.bias))
+    return layer
+
+
+def _pool_to_torch(layer: MaxPool2d, torch: Any) -> list[Any]:
+    return [torch.nn.MaxPool2d(layer.kernel_size, stride=layer.stride)]
+
+
+def _pool_from_torch(module: Any) -> Module:
+    stride = module.stride if module.stride is not None else module.kernel_size
+    _refuse(
+        module,
+        {
+            "padding": (_pair(module.padding), (0, 0)),
+            "dilation": (_pair(module.dilation), (1, 1)),
+            "ceil_mode": (module.ceil_mode, False),
+            "return_indices": (module.return_indices, False),
+        },
+    )
+    return MaxPool2d(module.kernel_size, stride=stride)
+
+
 #: The layers that cross over, one entry each (``Sequential`` is handled by the walk itself).
 LAYERS: tuple[LayerConverter, ...] = (
     LayerConverter(Dense, "Linear", _dense_to_torch, _linear_from_torch),
     LayerConverter(Dropout, "Dropout", _dropout_to_torch, _dropout_from_torch),
     LayerConverter(BatchNorm1d, "BatchNorm1d", _batchnorm_to_torch, _batchnorm_from_torch),
     LayerConverter(Flatten, "Flatten", _flatten_to_torch, _flatten_from_torch),
+    LayerConverter(Conv2d, "Conv2d", _conv_to_torch, _conv_from_torch),
+    LayerConverter(MaxPool2d, "MaxPool2d", _pool_to_torch, _pool_from_torch),
 )

@@ -9,6 +9,7 @@ arrays (first order) and on Tensors (``create_graph=True``).
 
 from .activations import LeakyRelu, LogSoftmax, Relu, Sigmoid, Softmax, Tanh
 from .arithmetic import Add, Div, MatMul, Maximum, Minimum, Mul, Pow, Sub
+from .conv import Conv2d
 from .dual import Primitive
 from .elementwise import Abs, Clip, Cos, Exp, Log, Neg, Sin, Sqrt
 from .indexing import Index, Scatter, Where
@@ -23,6 +24,7 @@ __all__ = [
     "BroadcastTo",
     "Cat",
     "Clip",
+    "Conv2d",
     "Cos",
     "Div",
     "Exp",
