@@ -48,6 +48,19 @@ def _record(module: Module, args: tuple[Any, ...], out: Tensor, fn: Function) ->
     fn.tags = (*tags, tag) if tags else (tag,)
 
 
+class _Layout:
+    """A counter bumped whenever any module's attribute is set to a Tensor or a Module (a
+    parameter or a layer replaced); ``compile_step`` guards on it."""
+
+    __slots__ = ("version",)
+
+    def __init__(self) -> None:
+        self.version = 0
+
+
+layout = _Layout()
+
+
 class Module:
     """Base class of layers and models: registers parameters and buffers, calls ``forward``.
 
@@ -99,6 +112,8 @@ class Module:
         else:
             params.pop(name, None)
             modules.pop(name, None)
+        if isinstance(value, (Tensor, Module)):
+            layout.version += 1  # a compiled step that read the old one must trace again
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
