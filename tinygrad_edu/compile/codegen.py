@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Array, Function, accumulate, unbroadcast
+from ..autograd import Array, Function, accumulate, add_reduce
+from ..guards import mark_changed
+from ..optim.base import Optimizer
 from ..tensor import Tensor
 from .trace import Source, Trace
 
@@ -54,6 +56,14 @@ def give(t: Tensor, g: Array) -> None:
     accumulate(t, g, getrefcount(g) <= _SOLE)
 
 
+def own(g: Array, dtype: Any) -> Array:
+    """``g`` itself as a new ``.grad`` when only the caller holds it (as ``accumulate`` decides),
+    else a copy: the gradient of a parameter whose ``.grad`` ``zero_grad`` just emptied."""
+    if getrefcount(g) <= _SOLE and g.base is None and g.dtype == dtype and g.flags.writeable:
+        return g
+    return np.array(g, dtype=dtype)
+
+
 def result(op: Function, data: Any) -> Array:
     """``data`` as an ndarray (a ufunc on 0-d arrays returns a NumPy scalar), as the engine does."""
     if type(data) is np.ndarray:
@@ -66,10 +76,17 @@ def result(op: Function, data: Any) -> Array:
 
 class Program:
     """A generated step: ``run(*arrays)`` returns the loss array and leaves the gradients in
-    ``.grad``; ``source`` is its text; ``tensors`` are the tensors it reads at every call."""
+    ``.grad``; ``update()`` is the optimizer's step; ``source`` is their text; ``tensors`` are
+    the tensors it reads at every call."""
 
-    def __init__(self, source: str, run: Callable[..., Array], tensors: list[Tensor]) -> None:
-        self.source, self.run, self.tensors = source, run, tensors
+    def __init__(
+        self,
+        source: str,
+        run: Callable[..., Array],
+        update: Callable[[], None],
+        tensors: list[Tensor],
+    ) -> None:
+        self.source, self.run, self.update, self.tensors = source, run, update, tensors
 
 
 def _identifier(name: str, fallback: str) -> str:
@@ -78,14 +95,22 @@ def _identifier(name: str, fallback: str) -> str:
 
 
 def generate(
-    trace: Trace, params: Sequence[Tensor], arg_names: Sequence[str], n_inputs: int
+    trace: Trace, optimizer: Optimizer, arg_names: Sequence[str], dtypes: Sequence[Any]
 ) -> Program:
-    """The Python source of ``trace`` and the function it compiles to."""
+    """The Python source of ``trace`` and the functions it compiles to."""
+    params = optimizer.params
     args = [
         _identifier(arg_names[i], f"x{i}") if i < len(arg_names) else f"x{i}"
-        for i in range(n_inputs)
+        for i in range(len(dtypes))
     ]
-    env: dict[str, Any] = {"give": give, "result": result, "unbroadcast": unbroadcast}
+    env: dict[str, Any] = {
+        "give": give,
+        "own": own,
+        "result": result,
+        "add_reduce": add_reduce,
+        "mark_changed": mark_changed,
+        "optimizer": optimizer,
+    }
     head: list[str] = []
     body: list[str] = ["    # forward: each op's own forward, on arrays, in the order they ran"]
     tensor_names: dict[int, str] = {}
@@ -116,10 +141,9 @@ def generate(
             if src not in derived:
                 _, i, shape, dtype = src
                 name = f"{args[i]}_{len(derived) + 1}"
-                dname = f"{np.dtype(dtype).name}"
-                env[dname] = np.dtype(dtype)
                 derived[src] = name
-                head.append(f"    {name} = {args[i]}.reshape({shape}).astype({dname})")
+                cast = "" if dtype == dtypes[i] else f".astype({_dtype(env, dtype)})"
+                head.append(f"    {name} = {args[i]}.reshape({shape}){cast}")
             return derived[src]
         return tensor_name(src[1])
 
@@ -137,19 +161,53 @@ def generate(
     _backward(trace, names, ops, operand, body)
     body.append("    # the gradients into .grad (as the engine: no copy if nothing else holds one)")
     for t in trace.leaves:
-        body.append(f"    give({_ref(tensor_name(t))}, g_{tensor_name(t)})")
+        var = tensor_name(t)
+        if id(t) in index:  # zero_grad emptied it: the gradient becomes .grad
+            dtype = _dtype(env, t.data.dtype)
+            body.append(
+                f"    {_ref(var)}.grad, {_ref(var)}._grad_tensor = own(g_{var}, {dtype}), None"
+            )
+        else:  # a tensor outside the optimizer: its gradient adds up, as in eager
+            body.append(f"    give({_ref(var)}, g_{var})")
     body.append("    return loss")
-    number = next(_names)
     signature = f"def compiled_step({', '.join(args)}):"
-    source = "\n".join([signature, *head, *body]) + "\n"
-    filename = f"<compiled step {number}>"
+    lines = [signature, *head, *body, "", "", *_update(optimizer, trace, tensor_name)]
+    source = "\n".join(lines) + "\n"
+    filename = f"<compiled step {next(_names)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), env)
-    return Program(source, env["compiled_step"], tensors)
+    return Program(source, env["compiled_step"], env["update"], tensors)
+
+
+def _dtype(env: dict[str, Any], dtype: Any) -> str:
+    name = np.dtype(dtype).name
+    env[name] = np.dtype(dtype)
+    return name
 
 
 def _ref(var: str) -> str:
     return f"param{var[1:]}" if var.startswith("p") else f"t{var[1:]}"
+
+
+def _update(optimizer: Optimizer, trace: Trace, tensor_name: Callable[[Tensor], str]) -> list[str]:
+    """``update()``: plain gradient descent written out, or a call of the optimizer's own step."""
+    if type(optimizer).step is not Optimizer.step:
+        return ["def update():", f"    optimizer.step()  # {type(optimizer).__name__}.step"]
+    ids = {id(t) for t in trace.leaves}
+    refs = [_ref(tensor_name(p)) for p in optimizer.params if id(p) in ids]
+    return [
+        "def update():",
+        "    # Optimizer.step written out: p ← p − lr·∂L/∂p (lr read at every call)",
+        "    if optimizer.weight_decay:",
+        "        optimizer.step()  # (with L2 weight decay: the general rule)",
+        "        return",
+        "    lr = optimizer.lr",
+        *(f"    {r}.data -= lr * {r}.grad" for r in refs),
+        *(
+            f"    mark_changed({r})  # (a graph recorded before this step must refuse)"
+            for r in refs
+        ),
+    ]
 
 
 def _backward(
@@ -178,7 +236,7 @@ def _backward(
             pending[var] = seen + 1
             targets.append(name)
             if shape != target_shape:
-                after.append(f"    {name} = unbroadcast({name}, {target_shape})")
+                after.append(f"    {name} = {_unbroadcast(name, shape, target_shape)}")
             if seen:
                 after.append(f"    g_{var} = g_{var} + {name}")
         op = trace.ops[k]
@@ -187,3 +245,14 @@ def _backward(
         note = f"  # {formula}" if formula else ""
         body.append(f"    {left} = {ops[k]}.backward({upstream}, {ops[k]}.saved){note}")
         body.extend(after)
+
+
+def _unbroadcast(name: str, gshape: tuple[int, ...], shape: tuple[int, ...]) -> str:
+    """The sum ``autograd.unbroadcast`` does for these shapes, written out (the same NumPy call)."""
+    extra = len(gshape) - len(shape)
+    if extra == 1 and shape and gshape[1:] == shape:
+        return f"add_reduce({name}, axis=0)  # (the batch axis broadcasting added)"
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1
+    )
+    return f"add_reduce({name}, axis={axes}, keepdims=True).reshape({shape})  # (unbroadcast)"

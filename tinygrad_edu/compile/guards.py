@@ -12,6 +12,7 @@ A program is replayed only while everything it froze at trace time still holds:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import is_
 from typing import Any
 
 from .._config import fast, modes
@@ -52,14 +53,16 @@ class Guard:
         self.optimizer = optimizer
         self.params = list(optimizer.params)
         self.tensors = [(t, t.data.shape, t.data.dtype) for t in tensors]
+        self.read = list(tensors)
+        self.facts = [(t.data.shape, t.data.dtype) for t in tensors]
 
     def failure(self) -> str | None:
         """Why the program no longer applies (None: it does)."""
         params = self.optimizer.params
-        if len(params) != len(self.params) or any(
-            a is not b for a, b in zip(params, self.params, strict=True)
-        ):
+        if len(params) != len(self.params) or not all(map(is_, params, self.params)):
             return "the optimizer's parameters are not the tensors the step was traced with"
+        if [(t.data.shape, t.data.dtype) for t in self.read] == self.facts:
+            return None
         for t, shape, dtype in self.tensors:
             data = t.data
             if data.shape != shape or data.dtype != dtype:

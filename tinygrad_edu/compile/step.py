@@ -41,12 +41,13 @@ class StepMismatchError(AssertionError):
 
 
 class _Entry:
-    __slots__ = ("guard", "layout", "program", "reason")
+    __slots__ = ("guard", "layout", "program", "reason", "replayed")
 
     def __init__(
         self, program: Program | None, guard: Guard | None, reason: str | None, layout: int
     ) -> None:
         self.program, self.guard, self.reason, self.layout = program, guard, reason, layout
+        self.replayed = False  # (the last call replayed it, rather than tracing)
 
 
 class CompiledStep:
@@ -90,7 +91,11 @@ class CompiledStep:
         if self.check and self.stats["traces"] + self.stats["replays"] < self.check:
             return self._checked(inputs)
         value = self.loss_and_grads(*inputs)
-        self.optimizer.step()
+        last = self._last
+        if last is not None and last.program is not None and last.replayed:
+            last.program.update()
+        else:
+            self.optimizer.step()
         return value
 
     def loss_and_grads(self, *inputs: Any) -> float:
@@ -117,6 +122,7 @@ class CompiledStep:
                 if entry.program is None:
                     return self._eager(inputs, entry.reason)
                 self.stats["replays"] += 1
+                entry.replayed = True
                 self.optimizer.zero_grad()
                 loss: Array = entry.program.run(*arrays)
                 return float(loss.reshape(()))
@@ -134,7 +140,7 @@ class CompiledStep:
         if layout.version != before:
             trace.reason = "the step replaced a module's parameter or layer; it runs eagerly"
         if trace.reason is None:
-            program = generate(trace, self.optimizer.params, self.arg_names, len(arrays))
+            program = generate(trace, self.optimizer, self.arg_names, [a.dtype for a in arrays])
             entry = _Entry(program, Guard(self.optimizer, program.tensors), None, before)
         else:
             entry = _Entry(None, None, trace.reason, before)
