@@ -171,6 +171,8 @@ def generate(
             body.append(f"    give({_ref(var)}, g_{var})")
     body.append("    return loss")
     signature = f"def compiled_step({', '.join(args)}):"
+    shapes = ", ".join(f"param{i} {p.data.shape}" for i, p in enumerate(params))
+    head.insert(0, f"    # paramN is optimizer.params[N]: {shapes}")
     lines = [signature, *head, *body, "", "", *_update(optimizer, trace, tensor_name)]
     source = "\n".join(lines) + "\n"
     filename = f"<compiled step {next(_names)}>"
