@@ -182,7 +182,7 @@ def generate(
 
 
 def _dtype(env: dict[str, Any], dtype: Any) -> str:
-    name = np.dtype(dtype).name
+    name: str = np.dtype(dtype).name
     env[name] = np.dtype(dtype)
     return name
 
