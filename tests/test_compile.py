@@ -292,3 +292,31 @@ def test_a_tensor_outside_the_optimizer_accumulates_its_gradient_as_eager() -> N
         return np.concatenate([w.data.ravel(), scale.grad.ravel()])
 
     np.testing.assert_array_equal(run(True), run(False))
+
+
+def test_a_parameter_replaced_in_the_optimizer_only_retraces_and_equals_eager() -> None:
+    def run(compiled: bool) -> tuple[np.ndarray, np.ndarray]:
+        model = _fixed(Dense(2, 1))
+        opt = BatchGD(model.parameters(), lr=0.1)
+
+        def fn(xb: Any, yb: Any) -> Any:
+            return losses.mse(model(xb), yb)
+
+        step = compile_step(fn, opt)
+        other = Tensor(np.zeros((2, 1)), requires_grad=True)  # the model never reads it
+        X, y = np.ones((4, 2)), np.zeros((4, 1))
+        for i in range(4):
+            if i == 2:
+                opt.params[0] = other  # so the model's weight is no longer trained
+            if compiled:
+                step(X, y)
+            else:
+                opt.zero_grad()
+                fn(Tensor(X), Tensor(y)).backward()
+                opt.step()
+        if compiled:
+            assert step.stats["traces"] == 2 and "optimizer" in step.stats["reason"]
+        return model.weight.data.copy(), other.data.copy()
+
+    for a, b in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(a, b)
