@@ -76,17 +76,19 @@ def result(op: Function, data: Any) -> Array:
 
 class Program:
     """A generated step: ``run(*arrays)`` returns the loss array and leaves the gradients in
-    ``.grad``; ``update()`` is the optimizer's step; ``source`` is their text; ``tensors`` are
-    the tensors it reads at every call."""
+    ``.grad``; ``update()`` is the optimizer's step; ``holds(params)`` its guard on the
+    optimizer's parameters and the tensors it reads (``tensors``); ``source`` is their text."""
 
     def __init__(
         self,
         source: str,
         run: Callable[..., Array],
         update: Callable[[], None],
+        holds: Callable[[Sequence[Tensor]], bool],
         tensors: list[Tensor],
     ) -> None:
         self.source, self.run, self.update, self.tensors = source, run, update, tensors
+        self.holds = holds
 
 
 def _identifier(name: str, fallback: str) -> str:
@@ -116,6 +118,7 @@ def generate(
     tensor_names: dict[int, str] = {}
     tensors: list[Tensor] = []
     index = {id(p): i for i, p in enumerate(params)}
+    env.update((f"param{i}", p) for i, p in enumerate(params))  # (read or not: the guard checks)
 
     def tensor_name(t: Tensor) -> str:
         key = id(t)
@@ -174,11 +177,31 @@ def generate(
     shapes = ", ".join(f"param{i} {p.data.shape}" for i, p in enumerate(params))
     head.insert(0, f"    # paramN is optimizer.params[N]: {shapes}")
     lines = [signature, *head, *body, "", "", *_update(optimizer, trace, tensor_name)]
+    lines += ["", "", *_holds(params, tensors, tensor_names, env)]
     source = "\n".join(lines) + "\n"
     filename = f"<compiled step {next(_names)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), env)
-    return Program(source, env["compiled_step"], env["update"], tensors)
+    return Program(source, env["compiled_step"], env["update"], env["holds"], tensors)
+
+
+def _holds(
+    params: Sequence[Tensor], tensors: list[Tensor], names: dict[int, str], env: dict[str, Any]
+) -> list[str]:
+    """``holds(params)``: the same parameter tensors, and every tensor read as traced."""
+    checks = [f"len(params) == {len(params)}"]
+    checks += [f"params[{i}] is param{i}" for i in range(len(params))]
+    for t in tensors:
+        ref = _ref(names[id(t)])
+        dtype = _dtype(env, t.data.dtype)
+        checks.append(f"{ref}.data.shape == {t.data.shape} and {ref}.data.dtype == {dtype}")
+    return [
+        "def holds(params):",
+        "    # the guard: the optimizer's parameters and the tensors read are as traced",
+        "    return (",
+        *(f"        {'and ' if i else ''}{c}" for i, c in enumerate(checks)),
+        "    )",
+    ]
 
 
 def _dtype(env: dict[str, Any], dtype: Any) -> str:

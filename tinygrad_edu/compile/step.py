@@ -125,7 +125,7 @@ class CompiledStep:
                 entry.replayed = True
                 self.optimizer.zero_grad()
                 loss: Array = entry.program.run(*arrays)
-                return float(loss.reshape(()))
+                return float(loss.item())
             self.stats["reason"] = f"traced again: {failed}"
         return self._trace(key, inputs, arrays)
 
@@ -141,7 +141,9 @@ class CompiledStep:
             trace.reason = "the step replaced a module's parameter or layer; it runs eagerly"
         if trace.reason is None:
             program = generate(trace, self.optimizer, self.arg_names, [a.dtype for a in arrays])
-            entry = _Entry(program, Guard(self.optimizer, program.tensors), None, before)
+            entry = _Entry(
+                program, Guard(self.optimizer, program.tensors, program.holds), None, before
+            )
         else:
             entry = _Entry(None, None, trace.reason, before)
             self.stats["reason"] = trace.reason
