@@ -320,3 +320,18 @@ def test_a_parameter_replaced_in_the_optimizer_only_retraces_and_equals_eager() 
 
     for a, b in zip(run(True), run(False), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fit_compiled_raises_on_a_non_finite_loss_at_the_same_update_as_eager() -> None:
+    from tinygrad_edu.train import NonFiniteLossError
+
+    X = np.arange(40.0).reshape(20, 2)
+    y = X.sum(axis=1)
+    messages = []
+    for compiled in (False, True):
+        model = _fixed(Dense(2, 1))
+        with np.errstate(over="ignore", invalid="ignore"), pytest.raises(NonFiniteLossError) as err:
+            fit(model, X, y, loss="mse", optimizer=BatchGD(model.parameters(), lr=1.0),
+                epochs=500, progress=False, compile=compiled)  # fmt: skip
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and "epoch" in messages[0]
