@@ -27,7 +27,7 @@ Go = Callable[[], Result]
 #: the implementation every other one is checked against and divided by.
 REFERENCE = "numpy"
 #: implementation names, in report order.
-IMPL_NAMES = ("numpy", "tinygrad_edu", "pytorch", "micrograd")
+IMPL_NAMES = ("numpy", "tinygrad_edu", "tinygrad_edu compiled", "pytorch", "micrograd")
 
 
 class MismatchError(AssertionError):

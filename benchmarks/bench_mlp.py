@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import bench_compiled as compiled
 import bench_data as data
 import numpy as np
 from bench_harness import Go, Impl, Libs, MismatchError, Result, Workload, as_float_array
@@ -173,6 +174,7 @@ def w4(sizes: data.Sizes, libs: Libs) -> Workload:
     order = data.minibatch_order(len(y), 32, sizes.w4_epochs, seed=data.SEED + 8)
     title = f"MLP 64-64-10 on digits ({len(y)}), batch 32, {sizes.w4_epochs} epochs"
     wl = Workload("W4", title, 1.5, [], rtol=1e-9)
+    wl.impls.append(compiled.w4(X, y, init, order, 0.1, changes, same_dtype(str(X.dtype))))
     wl.notes.append(f"{len(order)} SGD updates, lr 0.1, float64; shuffled batches, same order")
     return _workload(wl, libs, X, y, init, order, lr=0.1)
 

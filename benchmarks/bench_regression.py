@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import bench_compiled as compiled
 import bench_data as data
 import numpy as np
 from bench_harness import Go, Impl, Libs, Result, Workload, as_float_array
@@ -166,6 +167,7 @@ def w3(sizes: data.Sizes, libs: Libs) -> list[Workload]:
         wl.impls += [
             Impl("numpy", numpy_go),
             Impl("tinygrad_edu", functools.partial(_tge, X, y, order, make_opt)),
+            compiled.w3(X, y, _batches(order), make_opt, LR),
         ]
         if libs.available("pytorch"):
             wl.impls.append(Impl("pytorch", functools.partial(_torch, libs.torch, X, y, order)))

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import bench_compiled as compiled
 import bench_data as data
 import numpy as np
 from bench_harness import Go, Impl, Libs, Result, Workload, as_float_array
@@ -133,7 +134,7 @@ def w1(sizes: data.Sizes, libs: Libs) -> Workload:
 
     wl = Workload("W1", "tiny expression fwd+bwd, 4-element float64", 3.0, [], rtol=1e-12)
     wl.ops, wl.iterations = 5, iters
-    wl.impls += [Impl("numpy", numpy), Impl("tinygrad_edu", tge)]
+    wl.impls += [Impl("numpy", numpy), Impl("tinygrad_edu", tge), compiled.w1(a, b, c, d, iters)]
     _optional(libs, "pytorch", wl, lambda: Impl("pytorch", torch_))
     _optional(libs, "micrograd", wl, lambda: Impl("micrograd", micrograd))
     return wl
@@ -226,7 +227,11 @@ def w2(sizes: data.Sizes, libs: Libs) -> Workload:
         return go
 
     wl = Workload("W2", "notebook logistic regression, 10×2, batch GD", 2.5, [], rtol=1e-10)
-    wl.impls += [Impl("numpy", numpy), Impl("tinygrad_edu", tge)]
+    wl.impls += [
+        Impl("numpy", numpy),
+        Impl("tinygrad_edu", tge),
+        compiled.w2(X, y, epochs, lr, EPS),
+    ]
     _optional(libs, "pytorch", wl, lambda: Impl("pytorch", torch_))
     _optional(libs, "micrograd", wl, lambda: Impl("micrograd", micrograd))
     wl.notes.append(f"{epochs} epochs; every version computes the epoch's log loss")

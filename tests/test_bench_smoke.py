@@ -23,7 +23,10 @@ import bench_harness as harness  # noqa: E402
 from bench_mlp import same_dtype  # noqa: E402
 
 WORKLOADS = ("W1", "W2", "W3b", "W3s", "W3m", "W4", "W5", "W6", "W7")
-HEADER = "| workload | NumPy time | tinygrad_edu ratio | PyTorch ratio | micrograd ratio | target |"
+HEADER = (
+    "| workload | NumPy time | tinygrad_edu ratio | compiled ratio | PyTorch ratio "
+    "| micrograd ratio | target |"
+)
 
 
 def has(module: str) -> bool:
@@ -60,6 +63,11 @@ def test_quick_run_checks_times_and_reports_every_workload(tmp_path: Path) -> No
         assert impls["numpy"]["ratio"] == 1.0
         assert_timed(impls["tinygrad_edu"], 2)
         assert impls["tinygrad_edu"]["check"].startswith("passed (max rel. error"), key
+        if key in ("W1", "W2", "W3b", "W3s", "W3m", "W4"):  # the compiled step beside eager
+            assert_timed(impls["tinygrad_edu compiled"], 2)
+            assert impls["tinygrad_edu compiled"]["check"].startswith("passed"), key
+        else:
+            assert "tinygrad_edu compiled" not in impls, key
         assert wl["tinygrad_edu_pass"] in (True, False)
         for name, rec in impls.items():
             assert rec["status"] in ("ok", "RecursionError") or rec["status"].startswith(

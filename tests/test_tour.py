@@ -37,6 +37,7 @@ TITLES = [
     "Losses",
     "Autograd and the chain rule",
     "Logistic regression three ways",
+    "A compiled training step",
     "Gradient descent: batch, stochastic, mini-batch",
     "prediction: 2600 sq ft, 4 bedrooms",
     "your own data",
@@ -69,7 +70,7 @@ def test_report_is_self_contained_and_names_every_section(tour: tuple[TourResult
     assert "<link" not in page and "<script" not in page
     assert page.count("data:image/png;base64,") == 7
     assert page.count("<svg") == 2  # the two graph pictures, inline
-    assert len(SECTIONS) == len(TITLES) == 8
+    assert len(SECTIONS) == len(TITLES) == 9
     for title in TITLES:
         assert title in page
     assert "MyNN" in page and "PyTorch" in page and "least squares" in page
@@ -89,8 +90,10 @@ def test_the_tour_graphs_show_only_what_the_formula_names(tour: tuple[TourResult
 def test_terminal_report_names_every_section(tour: tuple[TourResult, str]) -> None:
     _, text = tour
     for number, title in enumerate(TITLES, start=1):
-        assert re.search(rf"\[{number}/8\] .*{re.escape(title)}", text), title
+        assert re.search(rf"\[{number}/9\] .*{re.escape(title)}", text), title
     assert "loop vs MyNN" in text and "report.html" in text
+    steps = re.search(r"compiled step: (\d+) of (\d+) losses bit-identical to eager", text)
+    assert steps is not None and steps[1] == steps[2], text
 
 
 def test_terminal_report_has_one_blank_line_before_each_section_and_no_other(

@@ -13,6 +13,7 @@ extra).
 
 from . import (
     activations,
+    compile,
     data,
     estimators,
     func,
@@ -35,6 +36,7 @@ from ._config import (
     set_grad_enabled,
 )
 from .autograd import Function
+from .compile import compile_step
 from .derivatives import grad
 from .functions import cat, maximum, minimum, stack, where
 from .gradcheck import gradcheck, gradgradcheck, numerical_grad
@@ -46,6 +48,8 @@ __all__ = [
     "Tensor",
     "activations",
     "cat",
+    "compile",
+    "compile_step",
     "data",
     "detect_anomaly",
     "enable_grad",

@@ -43,6 +43,7 @@ from ._fit_checks import (
     resolve_loss,
 )
 from .autograd import Array
+from .compile import compile_step
 from .optim import LRScheduler, Optimizer
 from .tensor import Tensor
 
@@ -179,6 +180,7 @@ def fit(
     validation_data: tuple[Any, Any] | None = None,
     metrics: Sequence[str | Metric] | None = None,
     scheduler: LRScheduler | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on (X, y) for up to ``epochs`` epochs and return its ``History``.
 
@@ -196,6 +198,9 @@ def fit(
     ``scheduler`` (an ``optim.LRScheduler`` of ``optimizer``) is stepped once at the end of
     every epoch, after its updates, validation and callbacks, as in a Keras or PyTorch loop: the
     first epoch trains at the optimizer's own lr, each later one at the rate set after the last.
+    ``compile=True`` runs each update as a ``compile_step`` (traced once per batch shape, then
+    replayed as generated code); the History and the weights are the same as eager. It cannot
+    be combined with ``metrics`` (they need each batch's predictions, which the step keeps).
     """
     Xt, yt = data_pair("fit", X, y)
     epochs = check_epochs("fit", epochs)
@@ -216,6 +221,11 @@ def fit(
             f"({scheduler.optimizer!r}) than the one passed to fit ({optimizer!r})"
         )
     metric_fns = _metrics(metrics)
+    if compile and metric_fns:
+        raise ValueError(
+            "fit: compile=True cannot compute metrics; leave metrics out or compile off"
+        )
+    step = compile_step(lambda xb, yb: loss(model(xb), yb), optimizer) if compile else None
     hooks = list(callbacks or ())
     for cb in hooks:
         if not callable(cb):
@@ -240,9 +250,12 @@ def fit(
                     # take() copies the rows once; from_numpy wraps that copy without another.
                     xb = Tensor.from_numpy(Xa.take(idx, axis=0))
                     yb = Tensor.from_numpy(ya.take(idx, axis=0))
-                out = model(xb)
-                lt = loss(out, yb)
-                value = loss_value("fit", loss, lt)
+                if step is not None:
+                    value = step.loss_and_grads(xb, yb)
+                else:
+                    out = model(xb)
+                    lt = loss(out, yb)
+                    value = loss_value("fit", loss, lt)
                 if not math.isfinite(value):
                     raise NonFiniteLossError(
                         f"fit: the loss became {value} at epoch {epoch}, update {batches + 1} "
@@ -250,8 +263,9 @@ def fit(
                         f"{update_loss[-1] if update_loss else None}. Try a smaller learning "
                         f"rate (lr={optimizer.lr:g}) or scaled inputs."
                     )
-                optimizer.zero_grad()
-                lt.backward()
+                if step is None:
+                    optimizer.zero_grad()
+                    lt.backward()
                 optimizer.step()
                 update_loss.append(value)
                 batches += 1

@@ -18,10 +18,23 @@ from collections.abc import Callable
 from typing import Any
 
 from ..hooks import RemovableHandle
+from .layout import layout
 
 PreHook = Callable[[Any, tuple[Any, ...]], Any]
 Hook = Callable[[Any, tuple[Any, ...], Any], Any]
 _ids = itertools.count()
+
+
+class _HookHandle(RemovableHandle):
+    """A forward hook's handle: removing the hook changes the module's layout, too."""
+
+    __slots__ = ()
+
+    def remove(self) -> None:
+        """Unregister the hook; removing it again does nothing."""
+        if self._id in self._owner:
+            layout.version += 1
+        super().remove()
 
 
 class ForwardHooks:
@@ -39,10 +52,14 @@ class ForwardHooks:
             raise TypeError(f"{kind}: expected a function, got {type(fn).__name__} {fn!r}")
         hook_id = next(_ids)
         table[hook_id] = fn
-        return RemovableHandle(table, hook_id)
+        layout.version += 1  # a compiled step traced without this hook must trace again
+        return _HookHandle(table, hook_id)
 
     def run_before(self, module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """Call each pre-hook ``fn(module, args)``; a result that is not None becomes the args."""
+        if not self.before:
+            return args
+        layout.hook_calls += 1
         for fn in list(self.before.values()):
             replaced = fn(module, args)
             if replaced is not None:
@@ -51,6 +68,9 @@ class ForwardHooks:
 
     def run_after(self, module: Any, args: tuple[Any, ...], out: Any) -> Any:
         """Call each hook ``fn(module, args, output)``; a result that is not None is the output."""
+        if not self.after:
+            return out
+        layout.hook_calls += 1
         for fn in list(self.after.values()):
             replaced = fn(module, args, out)
             if replaced is not None:

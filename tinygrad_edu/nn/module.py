@@ -27,6 +27,7 @@ from ..guards import mark_changed
 from ..serialization import check_state, load_arrays, save_arrays
 from ..tensor import Tensor
 from .forward_hooks import ForwardHooks, WithForwardHooks
+from .layout import layout
 
 M = TypeVar("M", bound="Module")
 #: The key under which a module's extra state appears in ``state_dict`` (PyTorch's name).
@@ -100,6 +101,8 @@ class Module(WithForwardHooks):
         else:
             params.pop(name, None)
             modules.pop(name, None)
+        if isinstance(value, (Tensor, Module)):
+            layout.version += 1  # a compiled step that read the old one must trace again
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:

@@ -11,6 +11,7 @@ matrices                   matmul, elementwise ops, broadcasting — also in gra
 losses                     MAE, log loss, and why the predictions are clipped at ε
 autograd                   the chain rule on one neuron, by hand and by backward()
 logistic                   the notebook's loop vs MyNN vs Dense + Adam (vs PyTorch, Keras)
+compiled                   the logistic step compiled: its generated code, equal to eager
 gd-modes                   batch, stochastic and mini-batch GD; learning-rate sweep
 prediction                 2600 sq ft, 4 bedrooms, through the scalers and back
 your-data                  the same on your own table
@@ -27,6 +28,7 @@ from pathlib import Path
 from .basics import activations_section, losses_section, matrices_section
 from .chain_rule import chain_rule_section
 from .closing import own_data_section, prediction_section
+from .compiled import compiled_section
 from .context import Context, load_tour_data
 from .learning import gd_section, logistic_section
 from .report import Section, render_terminal, write_html
@@ -39,6 +41,7 @@ SECTIONS: tuple[Callable[[Context], Section], ...] = (
     losses_section,
     chain_rule_section,
     logistic_section,
+    compiled_section,
     gd_section,
     prediction_section,
     own_data_section,

@@ -1,0 +1,337 @@
+"""compile_step: the replayed step gives the eager step's bits; guards retrace or refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Tensor, compile_step, losses, no_grad
+from tinygrad_edu.compile import StepMismatchError
+from tinygrad_edu.data import load_home_prices
+from tinygrad_edu.nn import Dense, Sequential
+from tinygrad_edu.optim import Adam, BatchGD, MiniBatchGD, Optimizer, StochasticGD
+from tinygrad_edu.train import fit
+
+Build = Callable[[], tuple[Any, Optimizer]]
+
+
+def _fixed(model: Any) -> Any:
+    """The same starting weights on every build (layers initialise at random)."""
+    rng = np.random.default_rng(0)
+    for p in model.parameters():
+        p.data[...] = rng.normal(0, 0.1, p.shape)
+    return model
+
+
+def _logistic() -> tuple[Any, Optimizer]:
+    model = _fixed(Dense(2, 1, activation="sigmoid"))
+    return model, BatchGD(model.parameters(), lr=0.5)
+
+
+def _mlp() -> tuple[Any, Optimizer]:
+    model = _fixed(Sequential(Dense(64, 64, activation="relu"), Dense(64, 10)))
+    return model, Adam(model.parameters(), lr=0.01)
+
+
+def _run(build: Build, loss: Any, batches: list[tuple[Any, Any]], compiled: bool) -> Any:
+    model, opt = build()
+
+    def fn(xb: Any, yb: Any) -> Any:
+        return loss(model(xb), yb)
+
+    step = compile_step(fn, opt) if compiled else None
+    values = []
+    for xb, yb in batches:
+        if step is None:
+            opt.zero_grad()
+            lt = fn(Tensor.from_numpy(xb), Tensor.from_numpy(yb))
+            lt.backward()
+            opt.step()
+            values.append(lt.item())
+        else:
+            values.append(step(xb, yb))
+    return values, [p.data.copy() for p in opt.params], step
+
+
+def _same_bits(build: Build, loss: Any, batches: list[tuple[Any, Any]]) -> Any:
+    eager, eager_params, _ = _run(build, loss, batches, False)
+    compiled, params, step = _run(build, loss, batches, True)
+    assert compiled == eager
+    for a, b in zip(params, eager_params, strict=True):
+        np.testing.assert_array_equal(a, b)
+    return step
+
+
+def test_logistic_regression_same_bits_over_many_steps() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(10, 2))
+    y = (X[:, :1] + X[:, 1:] > 0).astype(float)
+    step = _same_bits(_logistic, losses.binary_cross_entropy, [(X, y)] * 200)
+    assert step.stats["traces"] == 1 and step.stats["replays"] == 199
+    assert "matmul1.backward(g_h1" in step.code and "param0.grad" in step.code
+
+
+def test_mlp_cross_entropy_adam_same_bits() -> None:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(32, 64))
+    y = rng.integers(0, 10, size=32)
+    step = _same_bits(_mlp, losses.cross_entropy, [(X, y)] * 30)
+    assert step.stats["reason"] is None and step.stats["replays"] == 29
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: BatchGD(p, lr=0.05),
+        lambda p: StochasticGD(p, lr=0.01),
+        lambda p: MiniBatchGD(p, lr=0.05, batch_size=7),
+    ],
+)
+def test_fit_compiled_home_prices_all_modes_same_history(make: Any) -> None:
+    X, y = load_home_prices()
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = (y - y.mean()) / y.std()
+    results = []
+    for compiled in (False, True):
+        model = _fixed(Dense(X.shape[1], 1))
+        h = fit(
+            model,
+            X,
+            y,
+            loss="mse",
+            optimizer=make(model.parameters()),
+            epochs=5,
+            progress=False,
+            compile=compiled,
+        )
+        results.append((h.loss, h.update_loss, [p.data.copy() for p in model.parameters()]))
+    (l0, u0, p0), (l1, u1, p1) = results
+    assert l1 == l0 and u1 == u0
+    for a, b in zip(p1, p0, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_short_last_mini_batch_traces_its_own_program() -> None:
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(12, 3)), rng.normal(size=(12, 1))
+    batches = [(X[:5], y[:5]), (X[5:10], y[5:10]), (X[10:], y[10:])] * 4
+    build = lambda: (lambda m: (m, BatchGD(m.parameters(), lr=0.1)))(_fixed(Dense(3, 1)))  # noqa: E731
+    step = _same_bits(build, losses.mse, batches)
+    assert step.stats["traces"] == 2 and step.stats["replays"] == 10
+
+
+def test_replaced_parameter_retraces_and_equals_eager() -> None:
+    def run(compiled: bool) -> list[np.ndarray]:
+        model = _fixed(Dense(2, 1))
+        opt = BatchGD(model.parameters(), lr=0.1)
+
+        def fn(xb: Any, yb: Any) -> Any:
+            return losses.mse(model(xb), yb)
+
+        step = compile_step(fn, opt) if compiled else None
+        X, y = np.ones((4, 2)), np.zeros((4, 1))
+        for i in range(4):
+            if i == 2:  # a new weight tensor, in the model and in the optimizer
+                model.weight = Tensor(np.full((2, 1), 0.5), requires_grad=True)
+                opt.params[0] = model.weight
+            if step is None:
+                opt.zero_grad()
+                fn(Tensor(X), Tensor(y)).backward()
+                opt.step()
+            else:
+                step(X, y)
+        if step is not None:
+            assert step.stats["traces"] == 2, step.stats
+        return [p.data.copy() for p in opt.params]
+
+    for a, b in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_parameter_replaced_only_in_the_model_retraces() -> None:
+    model = Dense(2, 1)
+    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), BatchGD(model.parameters()))
+    step(np.ones((3, 2)), np.ones((3, 1)))
+    model.weight = Tensor(np.zeros((2, 1)), requires_grad=True)
+    step(np.ones((3, 2)), np.ones((3, 1)))
+    assert step.stats["traces"] == 2
+    assert "layer or forward hooks changed" in step.stats["reason"]
+
+
+def test_no_grad_raises_clearly() -> None:
+    model = Dense(2, 1)
+    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), BatchGD(model.parameters()))
+    step(np.ones((3, 2)), np.ones((3, 1)))
+    with no_grad(), pytest.raises(RuntimeError, match="inside no_grad"):
+        step(np.ones((3, 2)), np.ones((3, 1)))
+
+
+def test_branch_on_loss_value_stays_eager_and_equals_eager() -> None:
+    def run(compiled: bool) -> tuple[list[float], np.ndarray, Any]:
+        w = Tensor(np.array([[3.0]]), requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+
+        def fn(xb: Tensor, yb: Tensor) -> Tensor:
+            loss = losses.mse(xb @ w, yb)
+            return loss * 2.0 if loss.item() > 1.0 else loss  # a branch on a value
+
+        step = compile_step(fn, opt) if compiled else None
+        X, y, values = np.ones((2, 1)), np.zeros((2, 1)), []
+        for _ in range(10):
+            if step is None:
+                opt.zero_grad()
+                lt = fn(Tensor(X), Tensor(y))
+                lt.backward()
+                opt.step()
+                values.append(lt.item())
+            else:
+                values.append(step(X, y))
+        return values, w.data.copy(), step
+
+    values, w, step = run(True)
+    eager_values, eager_w, _ = run(False)
+    assert values == eager_values and np.array_equal(w, eager_w)
+    assert step.stats["replays"] == 0 and "item" in step.stats["reason"]
+    with pytest.raises(RuntimeError, match="item"):
+        _ = step.code
+
+
+def test_branch_on_a_global_flag_is_frozen_and_check_mode_catches_it() -> None:
+    flag = {"double": False}
+    w = Tensor(np.array([[1.0]]), requires_grad=True)
+
+    def fn(xb: Tensor, yb: Tensor) -> Tensor:
+        loss = losses.mse(xb @ w, yb)
+        return loss * 2.0 if flag["double"] else loss
+
+    step = compile_step(fn, BatchGD([w], lr=0.1), check=5)
+    X, y = np.ones((2, 1)), np.zeros((2, 1))
+    step(X, y)
+    step(X, y)
+    flag["double"] = True
+    with pytest.raises(
+        StepMismatchError, match=r"compiled loss is 0\.4096, the eager loss 0\.8192"
+    ):
+        step(X, y)
+    step.clear()  # after changing a frozen flag: trace again, and the check agrees
+    step(X, y)
+
+
+def test_dropout_mask_is_not_frozen() -> None:
+    from tinygrad_edu.nn import Dropout
+
+    model = Sequential(Dense(4, 4), Dropout(0.5, seed=0), Dense(4, 1))
+    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), BatchGD(model.parameters()))
+    for _ in range(3):
+        step(np.ones((5, 4)), np.ones((5, 1)))
+    assert step.stats["replays"] == 0 and "mask" in step.stats["reason"]
+
+
+def test_bad_arguments_are_named() -> None:
+    model = Dense(2, 1)
+    opt = BatchGD(model.parameters())
+    with pytest.raises(TypeError, match="fn must be callable"):
+        compile_step(3, opt)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="must be a tinygrad_edu Optimizer"):
+        compile_step(lambda x: x, object())  # type: ignore[arg-type]
+    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), opt)
+    with pytest.raises(TypeError, match="takes 2 input"):
+        step(np.ones((3, 2)))
+    with pytest.raises(TypeError, match="one-element loss"):
+        compile_step(lambda xb: model(xb), opt)(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="check must be"):
+        compile_step(lambda xb: xb, opt, check=-1)
+
+
+def test_check_mode_passes_for_an_honest_step() -> None:
+    model, opt = _mlp()
+    step = compile_step(lambda xb, yb: losses.cross_entropy(model(xb), yb), opt, check=3)
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        step(rng.normal(size=(8, 64)), rng.integers(0, 10, size=8))
+    assert step.stats["replays"] >= 3
+
+
+def test_fit_compile_refuses_metrics() -> None:
+    model = Dense(2, 1)
+    with pytest.raises(ValueError, match="compile=True"):
+        fit(
+            model,
+            np.ones((4, 2)),
+            np.ones(4),
+            loss="mse",
+            optimizer=BatchGD(model.parameters()),
+            epochs=1,
+            metrics=["accuracy"],
+            compile=True,
+        )
+
+
+def test_a_tensor_outside_the_optimizer_accumulates_its_gradient_as_eager() -> None:
+    def run(compiled: bool) -> np.ndarray:
+        w = Tensor(np.array([[1.0], [2.0]]), requires_grad=True)
+        scale = Tensor(np.array(0.5), requires_grad=True)  # not trained: its .grad adds up
+        opt = BatchGD([w], lr=0.1)
+
+        def fn(xb: Tensor, yb: Tensor) -> Tensor:
+            return losses.mse(xb @ w * scale, yb)
+
+        step = compile_step(fn, opt)
+        X, y = np.ones((3, 2)), np.zeros((3, 1))
+        for _ in range(4):
+            if compiled:
+                step(X, y)
+            else:
+                opt.zero_grad()
+                fn(Tensor(X), Tensor(y)).backward()
+                opt.step()
+        assert scale.grad is not None
+        return np.concatenate([w.data.ravel(), scale.grad.ravel()])
+
+    np.testing.assert_array_equal(run(True), run(False))
+
+
+def test_a_parameter_replaced_in_the_optimizer_only_retraces_and_equals_eager() -> None:
+    def run(compiled: bool) -> tuple[np.ndarray, np.ndarray]:
+        model = _fixed(Dense(2, 1))
+        opt = BatchGD(model.parameters(), lr=0.1)
+
+        def fn(xb: Any, yb: Any) -> Any:
+            return losses.mse(model(xb), yb)
+
+        step = compile_step(fn, opt)
+        other = Tensor(np.zeros((2, 1)), requires_grad=True)  # the model never reads it
+        X, y = np.ones((4, 2)), np.zeros((4, 1))
+        for i in range(4):
+            if i == 2:
+                opt.params[0] = other  # so the model's weight is no longer trained
+            if compiled:
+                step(X, y)
+            else:
+                opt.zero_grad()
+                fn(Tensor(X), Tensor(y)).backward()
+                opt.step()
+        if compiled:
+            assert step.stats["traces"] == 2 and "optimizer" in step.stats["reason"]
+        return model.weight.data.copy(), other.data.copy()
+
+    for a, b in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_compiled_raises_on_a_non_finite_loss_at_the_same_update_as_eager() -> None:
+    from tinygrad_edu.train import NonFiniteLossError
+
+    X = np.arange(40.0).reshape(20, 2)
+    y = X.sum(axis=1)
+    messages = []
+    for compiled in (False, True):
+        model = _fixed(Dense(2, 1))
+        with np.errstate(over="ignore", invalid="ignore"), pytest.raises(NonFiniteLossError) as err:
+            fit(model, X, y, loss="mse", optimizer=BatchGD(model.parameters(), lr=1.0),
+                epochs=500, progress=False, compile=compiled)  # fmt: skip
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and "epoch" in messages[0]

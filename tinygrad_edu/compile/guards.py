@@ -1,0 +1,80 @@
+"""Guards: the cheap checks that a traced program still means what the eager step would do.
+
+A program is replayed only while everything it froze at trace time still holds:
+
+* the inputs: how many, and each one's shape and dtype (the cache key, ``signature``);
+* the parameters: the optimizer's list holds the same tensors, and every tensor the program
+  reads has the shape and dtype it had (``Guard.failure``);
+* the modes: grad mode on (a training step inside ``no_grad`` is an error), and no anomaly mode
+  or forward-mode tangents, which change what an op does (``mode_failure``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import is_
+from typing import Any
+
+from .._config import fast, modes
+from ..autograd import Array
+from ..optim.base import Optimizer
+from ..tensor import Tensor
+
+__all__ = ["Guard", "mode_failure", "signature"]
+
+Signature = tuple[tuple[tuple[int, ...], Any], ...]
+
+
+def signature(arrays: Sequence[Array]) -> Signature:
+    """The inputs' shapes and dtypes: what a program was traced for."""
+    return tuple((a.shape, a.dtype) for a in arrays)
+
+
+def mode_failure() -> str | None:
+    """Why the current modes forbid a replay (None: they do not). Raises inside ``no_grad``."""
+    if not fast.special:  # no thread has any mode switched: the common case, one check
+        return None
+    if not modes.grad_enabled:
+        raise RuntimeError(
+            "compile_step: the step was called inside no_grad(), but a training step needs the "
+            "gradients; call it outside no_grad (or inside enable_grad())"
+        )
+    if modes.anomaly:
+        return "anomaly mode is on (it checks every op): the step runs eagerly"
+    if modes.tangents is not None:
+        return "forward-mode tangents are being pushed: the step runs eagerly"
+    return None
+
+
+class Guard:
+    """What a program assumes of the optimizer and of the tensors it reads."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        tensors: Sequence[Tensor],
+        holds: Callable[[Sequence[Tensor]], bool] | None = None,
+    ) -> None:
+        self.optimizer, self.holds = optimizer, holds
+        self.params = list(optimizer.params)
+        self.tensors = [(t, t.data.shape, t.data.dtype) for t in tensors]
+        self.read = list(tensors)
+        self.facts = [(t.data.shape, t.data.dtype) for t in tensors]
+
+    def failure(self) -> str | None:
+        """Why the program no longer applies (None: it does)."""
+        params = self.optimizer.params
+        if self.holds is not None and self.holds(params):  # the generated check, fast
+            return None
+        if len(params) != len(self.params) or not all(map(is_, params, self.params)):
+            return "the optimizer's parameters are not the tensors the step was traced with"
+        if [(t.data.shape, t.data.dtype) for t in self.read] == self.facts:
+            return None
+        for t, shape, dtype in self.tensors:
+            data = t.data
+            if data.shape != shape or data.dtype != dtype:
+                return (
+                    f"a tensor the step reads changed from {shape} {dtype} to "
+                    f"{data.shape} {data.dtype}"
+                )
+        return None

@@ -1,0 +1,222 @@
+"""Tracing: run one training step eagerly and write down what it did.
+
+The step runs as usual — ``zero_grad``, ``loss = fn(*inputs)``, backward —
+and the graph it builds *is* the record: every recorded op (a ``Function`` with its parameters),
+and for each op input where its value came from:
+
+* ``("op", k)`` — the output of the k-th recorded op (an intermediate);
+* ``("input", i)`` — the i-th argument of the step;
+* ``("derived", i, shape, dtype)`` — the i-th argument reshaped and cast (what a loss does to its
+  targets), recognised by value;
+* ``("tensor", t)`` — a tensor that lives outside the step (a parameter, a number of the
+  expression, a tensor the function closes over), read afresh at every call.
+
+The backward pass runs through the engine with a step hook, so the trace also knows in which
+order the engine took the nodes and the shape of every gradient: the replay adds the same
+gradients in the same order, which is what makes its results the same bits.
+
+Some steps cannot be replayed: one that reads a tensor's value into Python (``.item()``,
+``float(t)``, ``bool(t)``, ``.numpy()``) may branch on it; one that makes a new tensor from NumPy
+(a random mask) would freeze it; one with tensor hooks or in-place changes runs Python the replay
+would skip. ``Trace.reason`` then says why, and the step stays eager.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Array, Function, run_backward
+from ..guards import changes
+from ..optim.base import Optimizer
+from ..tensor import Constant, Tensor, backward_seed
+from ..tensor_values import ArrayFacts
+
+__all__ = ["BackwardStep", "Trace", "trace_step"]
+
+Source = tuple[Any, ...]
+
+#: The ways a tensor's value reaches Python, watched while a step is traced.
+_READS = ("item", "__float__", "__bool__", "__int__", "numpy", "__array__", "tolist")
+
+
+@dataclass
+class BackwardStep:
+    """One node of the engine's walk: op ``k``; per input, the gradient's shape, or None."""
+
+    k: int
+    grad_shapes: tuple[tuple[int, ...] | None, ...]
+
+
+@dataclass
+class Trace:
+    """What one eager step did, in a form the code generator can write out.
+
+    ``ops[k]`` is a fresh copy of the k-th recorded op (its parameters, no graph links);
+    ``sources[k]`` where each of its inputs came from; ``shapes[k]`` its output's shape;
+    ``walk`` the backward pass in the engine's order; ``leaves`` the tensors that received a
+    gradient, in the order the engine gave it to them; ``loss`` the index of the loss op.
+    """
+
+    ops: list[Function] = field(default_factory=list)
+    sources: list[tuple[Source, ...]] = field(default_factory=list)
+    shapes: list[tuple[int, ...]] = field(default_factory=list)
+    walk: list[BackwardStep] = field(default_factory=list)
+    leaves: list[Tensor] = field(default_factory=list)
+    loss: int = -1
+    seed: Array | None = None
+    value: float = float("nan")
+    reason: str | None = None
+
+
+@contextmanager
+def _watch_reads(seen: list[str]) -> Iterator[None]:
+    """Note every read of a tensor's value into Python while the block runs.
+
+    The methods are wrapped on the class for the duration of one trace (so this costs nothing
+    outside tracing); a read in another thread meanwhile would only make the step stay eager.
+    """
+    originals = {name: ArrayFacts.__dict__[name] for name in _READS if name in ArrayFacts.__dict__}
+
+    def watching(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def read(self: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(name)
+            return method(self, *args, **kwargs)
+
+        return read
+
+    for name, method in originals.items():
+        setattr(ArrayFacts, name, watching(name, method))
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(ArrayFacts, name, method)
+
+
+def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Tensor]) -> Trace:
+    """Run ``zero_grad``, ``fn(*inputs)`` and the backward pass eagerly, and trace them.
+
+    The gradients are left in ``.grad`` (the caller applies the update); ``Trace.reason`` is set
+    when the step cannot be replayed. Raises if ``fn`` does not return a one-element loss Tensor.
+    """
+    optimizer.zero_grad()
+    reads: list[str] = []
+    before = changes.last
+    with _watch_reads(reads):
+        loss = fn(*inputs)
+    changed = changes.last != before
+    if not isinstance(loss, Tensor) or loss.data.size != 1:
+        what = type(loss).__name__ if not isinstance(loss, Tensor) else f"shape {loss.shape}"
+        raise TypeError(f"compile_step: fn must return a one-element loss Tensor, got {what}")
+    seed = backward_seed(loss, None, "compile_step")
+    visits: list[tuple[Tensor, tuple[Any, ...]]] = []
+
+    def note(node: Any, g: Any, input_grads: Sequence[Any], keep: Any = visits.append) -> None:
+        keep((node, tuple(input_grads)))
+
+    run_backward((loss,), (seed,), hook=note)
+    value = float(loss.data.reshape(()))
+    trace, fresh = _describe(loss, visits, inputs)
+    trace.seed, trace.value = seed, value
+    del loss, visits, note  # the graph goes: what survives it is held outside the step
+    _settle(trace, fresh, inputs)
+    if any(t.requires_grad for t in inputs):
+        trace.reason = "an input of the step requires grad; only parameters are traced"
+    if reads:
+        trace.reason = (
+            f"the step read a tensor's value into Python ({', '.join(sorted(set(reads)))}); "
+            "a branch on it would be frozen, so every call runs eagerly"
+        )
+    elif changed:
+        trace.reason = "the step changed a tensor in place; every call runs eagerly"
+    return trace
+
+
+Fresh = dict[int, tuple["weakref.ref[Tensor]", Array]]
+
+
+def _describe(
+    loss: Tensor, visits: list[tuple[Tensor, tuple[Any, ...]]], inputs: Sequence[Tensor]
+) -> tuple[Trace, Fresh]:
+    trace = Trace()
+    nodes = sorted((node for node, _ in visits), key=lambda t: t.grad_fn.seq)  # type: ignore[union-attr]
+    index = {id(node): k for k, node in enumerate(nodes)}
+    by_input = {id(t): i for i, t in enumerate(inputs)}
+    fresh: Fresh = {}
+    for node in nodes:
+        fn: Any = node.grad_fn
+        if node._hooks is not None:
+            trace.reason = "a tensor of the step has hooks (register_hook, retain_grad)"
+        sources: list[Source] = []
+        for t in fn.inputs:
+            if id(t) in by_input:
+                sources.append(("input", by_input[id(t)]))
+            elif id(t) in index:
+                sources.append(("op", index[id(t)]))
+            elif t.requires_grad or isinstance(t, Constant):
+                sources.append(("tensor", t))
+            else:  # a constant made during the step, or one kept outside: decided below
+                fresh[id(t)] = (weakref.ref(t), t.data)
+                sources.append(("fresh", id(t)))
+        op = _detached(fn)
+        trace.ops.append(op)
+        trace.sources.append(tuple(sources))
+        trace.shapes.append(node.data.shape)
+    trace.loss = index[id(loss)]
+    for node, grads in visits:
+        shapes = tuple(None if g is None else tuple(g.shape) for g in grads)
+        trace.walk.append(BackwardStep(index[id(node)], shapes))
+        for t, g in zip(node.grad_fn.inputs, grads, strict=True):  # type: ignore[union-attr]
+            if g is not None and t.requires_grad and t.grad_fn is None:
+                if t._hooks is not None:
+                    trace.reason = "a tensor of the step has hooks (register_hook, retain_grad)"
+                if not any(t is seen for seen in trace.leaves):
+                    trace.leaves.append(t)
+    return trace, fresh
+
+
+def _detached(fn: Function) -> Function:
+    """A copy of a recorded op that keeps its parameters but not its links into the graph."""
+    op = object.__new__(type(fn))
+    for cls in type(fn).__mro__:
+        for name in getattr(cls, "__slots__", ()):
+            if name not in ("inputs", "saved", "__weakref__", "tags") and hasattr(fn, name):
+                setattr(op, name, getattr(fn, name))
+    for name, val in getattr(fn, "__dict__", {}).items():
+        if name not in ("saved", "tags"):
+            setattr(op, name, val)
+    return op
+
+
+def _settle(trace: Trace, fresh: Fresh, inputs: Sequence[Tensor]) -> None:
+    """Decide each constant tensor: kept outside the step, or recomputed from an input."""
+    recipes: dict[int, Source] = {}
+    for key, (ref, data) in fresh.items():
+        kept = ref()
+        if kept is not None:  # something outside the step holds it: read it at every call
+            recipes[key] = ("tensor", kept)
+            continue
+        found = [
+            i
+            for i, t in enumerate(inputs)
+            if t.data.size == data.size
+            and np.array_equal(t.data.reshape(data.shape).astype(data.dtype), data)
+        ]
+        if len(found) == 1:
+            recipes[key] = ("derived", found[0], data.shape, data.dtype)
+        else:
+            recipes[key] = ("input", -1)
+            trace.reason = (
+                f"the step made a tensor of shape {data.shape} from NumPy that is not one of its "
+                "inputs (a random mask such as Dropout's, or a value computed outside the "
+                "graph); the replay would freeze it, so every call runs eagerly"
+            )
+    trace.sources = [
+        tuple(recipes[s[1]] if s[0] == "fresh" else s for s in sources) for sources in trace.sources
+    ]
