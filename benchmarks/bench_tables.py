@@ -158,7 +158,16 @@ def threads_table(reports: list[dict[str, Any]]) -> list[str]:
         for r in reports
         if r["settings"].get("load_average_1min")
     )
-    return [*lines, "", f"One run per thread count, same commit and machine ({loads})."]
+    behind = [
+        f"{key} ({_threads(r)} thread(s))"
+        for r in reports
+        for key, wl in r["workloads"].items()
+        if _ahead(wl) is False
+    ]
+    ahead = (
+        f"Behind PyTorch on: {', '.join(behind)}." if behind else "Ahead of PyTorch in every run."
+    )
+    return [*lines, "", f"One run per thread count, same machine ({loads}). {ahead}"]
 
 
 def scaling_table(report: dict[str, Any]) -> list[str]:

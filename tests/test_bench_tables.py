@@ -59,6 +59,7 @@ def test_runs_with_other_thread_counts_are_side_by_side() -> None:
         "| tinygrad_edu, 1 thread(s) | PyTorch CPU, 1 thread(s) |"
     )
     assert lines[3] == "| W6 | 3.50× ✗ | 3.00× | 3.50× ✗ | 3.00× |"
+    assert lines[-1].endswith("Behind PyTorch on: W6 (2 thread(s)), W6 (1 thread(s)).")
 
 
 def test_tables_replace_only_the_text_between_their_markers(tmp_path: Path) -> None:
