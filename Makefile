@@ -19,7 +19,7 @@ PIP_INSTALL := $(NO_NOTICE) -m pip install --quiet --constraint $(CONSTRAINTS) \
                --build-constraint $(CONSTRAINTS)
 ALL_EXTRAS  := dev,torch,keras,bench
 
-.PHONY: demo test lint typecheck check install bench docs clean check-python lock
+.PHONY: demo test lint typecheck check install bench bench-docs bench-tables docs clean check-python lock
 
 check-python:
 	@$(PYTHON) scripts/check_python.py $(VENV)
@@ -53,6 +53,17 @@ typecheck: $(STAMP)
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py --out bench-results
+
+# The README's and docs/benchmarks.md's speed tables: a run with 2 threads and one with 1, then
+# the tables rewritten from their results.json (bench-tables alone rewrites them from the last runs).
+bench-docs: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/bench.py --threads 2 --out bench-results/threads-2
+	$(BIN)/python benchmarks/bench.py --threads 1 --out bench-results/threads-1
+	$(MAKE) bench-tables
+
+bench-tables:
+	$(BIN)/python benchmarks/bench_tables.py bench-results/threads-2/results.json \
+		bench-results/threads-1/results.json
 
 $(VENV)/.installed-bench: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python $(PIP_INSTALL) -e ".[bench]"

@@ -4,11 +4,14 @@ Usage::
 
     python benchmarks/bench.py [--quick] [--only W1,W3] [--repeats N] [--out DIR]
                                [--threads N] [--without pytorch,micrograd] [--profile W1,W2,W6]
+                               [--scaling | --no-scaling]
 
 Every workload is done by each implementation once and checked against the hand-written NumPy
 result (a mismatch is reported and makes the exit status 1); the implementations that agree are
 then timed in one process, interleaved round-robin. Results go to ``DIR/results.md`` and
-``DIR/results.json`` (default ``bench-results/``). See ``benchmarks/README.md``.
+``DIR/results.json`` (default ``bench-results/``), with the scaling table of ``bench_scaling``
+(cost per op as a chain grows to a million ops) unless ``--only`` or ``--no-scaling`` leaves it
+out. See ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ if str(HERE) not in sys.path:  # imported from elsewhere (the tests): find the s
 import bench_data as data  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_report  # noqa: E402
+import bench_scaling  # noqa: E402
 from bench_conv import w7  # noqa: E402
 from bench_harness import Libs, Workload, run_workload  # noqa: E402
 from bench_mlp import w4, w5  # noqa: E402
@@ -81,6 +85,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--without", type=_names, default=[], help="skip pytorch and/or micrograd")
     parser.add_argument("--no-rss", action="store_true", help="W5 memory: tracemalloc only")
     parser.add_argument("--profile", type=_keys, default=[], help="cProfile tinygrad_edu on these")
+    parser.add_argument(
+        "--scaling",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the cost-per-op scaling table up to 1M ops (default: on, unless --only is given)",
+    )
     args = parser.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
         parser.error(f"--repeats must be ≥ 1, got {args.repeats}")
@@ -133,6 +143,15 @@ def _run(
     return records, memory, profiles
 
 
+def _scaling(args: argparse.Namespace, repeats: int) -> dict[str, Any] | None:
+    """The scaling table, if asked for (by default whenever every workload runs)."""
+    wanted = args.scaling if args.scaling is not None else args.only is None
+    if not wanted:
+        return None
+    sizes = bench_scaling.QUICK_SIZES if args.quick else bench_scaling.FULL_SIZES
+    return bench_scaling.scaling(sizes, min(repeats, 3))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every implementation agreed with NumPy, else 1."""
     args = parse_args(argv)
@@ -154,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             records, memory, profiles = _run(
                 workloads, sizes, libs, args, repeats, threads["threads"]
             )
+            scaling = _scaling(args, repeats)
     finally:
         gc.unfreeze()
     report: dict[str, Any] = {
@@ -169,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "skipped": libs.missing,
         "workloads": records,
         "memory": memory,
+        "scaling": scaling,
         "profiles": profiles,
     }
     js, md = bench_report.write(report, args.out)

@@ -167,7 +167,7 @@ def w7(sizes: data.Sizes, libs: Libs) -> Workload:
     init = cnn_weights(seed=data.SEED + 10)
     order = data.minibatch_order(len(y), 32, 1, seed=data.SEED + 11)
     title = f"CNN conv 1→8 3×3, pool 2, dense 72→10 on digits ({len(y)}), batch 32, 1 epoch"
-    wl = Workload("W7", title, 1.5, [], rtol=1e-9)
+    wl = Workload("W7", title, data.TARGETS["W7"], [], rtol=1e-9)
     wl.notes.append(f"{len(order)} SGD updates, lr 0.1, float64; shuffled batches, same order")
     lr = 0.1
     check = same_dtype("float64")

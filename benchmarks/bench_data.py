@@ -20,6 +20,20 @@ Batch = Ints | slice
 SEED = 20240617
 
 
+#: tinygrad_edu's eager targets (time ÷ hand-written NumPy's), as in the design document.
+TARGETS = {
+    "W1": 3.0,
+    "W2": 2.0,
+    "W3b": 2.5,
+    "W3s": 5.0,
+    "W3m": 2.5,
+    "W4": 1.4,
+    "W5": 1.05,
+    "W6": 3.0,
+    "W7": 1.5,
+}
+
+
 @dataclass(frozen=True)
 class Sizes:
     """How much work each workload does (``full`` for measuring, ``quick`` for the smoke test)."""

@@ -173,7 +173,7 @@ def w4(sizes: data.Sizes, libs: Libs) -> Workload:
     init = data.mlp_weights((64, 64, 10), np.float64, seed=data.SEED + 7)
     order = data.minibatch_order(len(y), 32, sizes.w4_epochs, seed=data.SEED + 8)
     title = f"MLP 64-64-10 on digits ({len(y)}), batch 32, {sizes.w4_epochs} epochs"
-    wl = Workload("W4", title, 1.5, [], rtol=1e-9)
+    wl = Workload("W4", title, data.TARGETS["W4"], [], rtol=1e-9)
     wl.impls.append(compiled.w4(X, y, init, order, 0.1, changes, same_dtype(str(X.dtype))))
     wl.notes.append(f"{len(order)} SGD updates, lr 0.1, float64; shuffled batches, same order")
     return _workload(wl, libs, X, y, init, order, lr=0.1)
@@ -196,6 +196,6 @@ def w5(sizes: data.Sizes, libs: Libs) -> Workload:
     title = f"MLP {shape}, float32, batch {sizes.w5_batch}, {sizes.w5_steps} steps"
     # float32: rounding the in-place updates alone moves the parameter changes by ~3e-3 of
     # their size (measured against a float64 run); a wrong gradient moves them by O(1).
-    wl = Workload("W5", title, 1.1, [], rtol=1e-2)
+    wl = Workload("W5", title, data.TARGETS["W5"], [], rtol=1e-2)
     wl.notes.append("float32 throughout; the framework's and PyTorch's dtypes are checked")
     return _workload(wl, libs, X, y, init, order, lr=0.01)

@@ -163,7 +163,7 @@ def w3(sizes: data.Sizes, libs: Libs) -> list[Workload]:
     ]
     workloads = []
     for key, title, order, numpy_go, make_opt in modes:
-        wl = Workload(key, title, 2.5, [], rtol=1e-10)
+        wl = Workload(key, title, data.TARGETS[key], [], rtol=1e-10)
         wl.impls += [
             Impl("numpy", numpy_go),
             Impl("tinygrad_edu", functools.partial(_tge, X, y, order, make_opt)),

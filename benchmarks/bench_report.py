@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import bench_scaling
 import numpy as np
 from bench_harness import IMPL_NAMES, REFERENCE, ImplOutcome, Libs, Workload
 
@@ -242,6 +243,10 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {key} | {LABELS[name]} | {row} | {rec['check'] or '—'} |")
     if report.get("memory"):
         lines += ["", "## Peak memory, W5", "", *memory_lines(report["memory"])]
+    if report.get("scaling"):
+        scaling = report["scaling"]
+        lines += ["", "## Cost per op as the graph grows (W6-style chain)", ""]
+        lines += [*bench_scaling.markdown(scaling), "", scaling["method"] + "."]
     notes = [f"{k}: {n}" for k, wl in wls.items() for n in wl["notes"]]
     notes += [f"{LABELS[k]}: {v}" for k, v in report["skipped"].items()]
     lines += ["", "## Notes", "", *(f"- {n}" for n in notes)]

@@ -132,7 +132,9 @@ def w1(sizes: data.Sizes, libs: Libs) -> Workload:
 
         return go
 
-    wl = Workload("W1", "tiny expression fwd+bwd, 4-element float64", 3.0, [], rtol=1e-12)
+    wl = Workload(
+        "W1", "tiny expression fwd+bwd, 4-element float64", data.TARGETS["W1"], [], rtol=1e-12
+    )
     wl.ops, wl.iterations = 5, iters
     wl.impls += [Impl("numpy", numpy), Impl("tinygrad_edu", tge), compiled.w1(a, b, c, d, iters)]
     _optional(libs, "pytorch", wl, lambda: Impl("pytorch", torch_))
@@ -226,7 +228,9 @@ def w2(sizes: data.Sizes, libs: Libs) -> Workload:
 
         return go
 
-    wl = Workload("W2", "notebook logistic regression, 10×2, batch GD", 2.5, [], rtol=1e-10)
+    wl = Workload(
+        "W2", "notebook logistic regression, 10×2, batch GD", data.TARGETS["W2"], [], rtol=1e-10
+    )
     wl.impls += [
         Impl("numpy", numpy),
         Impl("tinygrad_edu", tge),
@@ -297,7 +301,7 @@ def w6(sizes: data.Sizes, libs: Libs) -> Workload:
 
         return go
 
-    wl = Workload("W6", f"chain of {2 * steps:,} ops, backward", 3.0, [], rtol=1e-11)
+    wl = Workload("W6", f"chain of {2 * steps:,} ops, backward", data.TARGETS["W6"], [], rtol=1e-11)
     wl.ops, wl.iterations = 2 * steps + 1, 1
     wl.impls += [Impl("numpy", numpy), Impl("tinygrad_edu", tge)]
     _optional(libs, "pytorch", wl, lambda: Impl("pytorch", torch_))

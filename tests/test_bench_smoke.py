@@ -20,6 +20,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import bench  # noqa: E402
 import bench_harness as harness  # noqa: E402
+import bench_scaling  # noqa: E402
 from bench_mlp import same_dtype  # noqa: E402
 
 WORKLOADS = ("W1", "W2", "W3b", "W3s", "W3m", "W4", "W5", "W6", "W7")
@@ -91,6 +92,15 @@ def test_quick_run_checks_times_and_reports_every_workload(tmp_path: Path) -> No
     for key in WORKLOADS:
         assert f"| {key} " in md
     assert "tracemalloc" in md  # W5's peak memory section
+    scaling = report["scaling"]
+    assert [row["ops"] for row in scaling["rows"]] == list(bench_scaling.QUICK_SIZES)
+    for row in scaling["rows"]:
+        for mode in ("numpy", "default", "pause_gc"):
+            assert row[f"{mode}_per_op_s"] > 0, (row["ops"], mode)
+        assert len(row["collections_default"]) == 3
+    reference = next(r for r in scaling["rows"] if r["ops"] == scaling["reference_ops"])
+    assert reference["default_vs_reference"] == reference["pause_gc_vs_reference"] == 1.0
+    assert "## Cost per op as the graph grows" in md and "with `pause_gc()` per op" in md
     assert report["memory"]["implementations"]["tinygrad_edu"]["tracemalloc_peak_bytes"] > 0
 
 
@@ -101,6 +111,7 @@ def test_missing_torch_and_micrograd_are_skipped_with_a_note(
         monkeypatch.setitem(sys.modules, module, None)  # import now raises ImportError
     code, report, md = run(tmp_path, "--repeats", "1", "--only", "W1,W5,W6")
     assert code == 0
+    assert report["scaling"] is None  # --only leaves the scaling table out
     assert tuple(report["workloads"]) == ("W1", "W5", "W6")
     for wl in report["workloads"].values():
         impls = wl["implementations"]

@@ -186,3 +186,27 @@ def test_minus_zero_is_not_mistaken_for_zero() -> None:
     x = Tensor([1.0, -1.0])
     assert (np.signbit((x * 0.0).data) == [False, True]).all()
     assert (np.signbit((x * -0.0).data) == [True, False]).all()
+
+
+# ------------------------------------------------------------------ numbers in expressions
+def test_equal_numbers_share_one_constant_per_dtype() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y32 = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    twice_float, twice_int = x * 2.0, x * 2  # 2 and 2.0 are the same float64 number
+    assert twice_float.grad_fn is not None and twice_int.grad_fn is not None
+    shared = twice_float.grad_fn.inputs[1]
+    assert twice_int.grad_fn.inputs[1] is shared
+    assert shared.data.dtype == np.float64 and shared.data.item() == 2.0
+    other = (y32 * 2.0).grad_fn
+    assert other is not None
+    assert other.inputs[1] is not shared and other.inputs[1].data.dtype == np.float32
+
+
+def test_constants_keep_their_values_after_the_cache_starts_afresh() -> None:
+    x = Tensor([1.0, -1.0], requires_grad=True)
+    for k in range(1, 1100):  # more numbers than the cache keeps: it is cleared on the way
+        y = x * float(k)
+        np.testing.assert_array_equal(y.data, [k, -k])
+    np.testing.assert_array_equal((x * 3).data, [3.0, -3.0])
+    (x * 5.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 5.0])

@@ -27,7 +27,15 @@ from .autograd import Array, Function, next_seq
 from .hooks import RemovableHandle, TensorHooks
 from .tensor_math import MathMethods
 from .tensor_shape import ShapeMethods
-from .tensor_values import ArrayFacts, NoGradError, as_array, backward_seed, constant
+from .tensor_values import (
+    FLOAT64,
+    FLOAT64_CONSTANTS,
+    ArrayFacts,
+    NoGradError,
+    as_array,
+    backward_seed,
+    constant,
+)
 
 __all__ = ["Constant", "NoGradError", "Tensor", "as_array", "backward_seed"]
 
@@ -158,6 +166,10 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods):
             return other
         if type(other) is float or type(other) is int:
             dtype = self.data.dtype
+            if dtype is FLOAT64:  # the common case, without building the general cache's key
+                shared: Tensor | None = FLOAT64_CONSTANTS.get(other)
+                if shared is not None:
+                    return shared
             made: Tensor = constant(Constant, other, dtype if dtype.kind == "f" else None)
             return made
         return _new(as_array(other))
@@ -254,8 +266,7 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods):
 
     def zero_grad(self) -> None:
         """Forget the gradient (``grad`` and ``grad_tensor`` become None)."""
-        self.grad = None
-        self.grad_tensor = None
+        self.grad = self._grad_tensor = None
 
     def detach(self) -> Tensor:
         """The same data (shared, not copied) with no history: gradients stop here."""

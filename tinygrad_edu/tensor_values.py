@@ -49,6 +49,11 @@ def _show(x: object) -> str:
 
 
 _CONSTANTS: dict[tuple[type, float, np.dtype[Any] | None], Any] = {}
+#: NumPy's float64 dtype (one object: ``x.dtype is FLOAT64`` for every native float64 array).
+FLOAT64 = np.dtype(np.float64)
+#: The float64 entries of ``_CONSTANTS`` again, keyed by the number alone (ints and floats that
+#: are equal give the same float64 value): the lookup ``2.0 * x`` makes on every call.
+FLOAT64_CONSTANTS: dict[float, Any] = {}
 
 
 def constant(cls: type[Any], value: float, dtype: np.dtype[Any] | None) -> Any:
@@ -70,7 +75,10 @@ def constant(cls: type[Any], value: float, dtype: np.dtype[Any] | None) -> Any:
         if value:
             if len(_CONSTANTS) >= 1024:  # a loop over many different numbers: start afresh
                 _CONSTANTS.clear()
+                FLOAT64_CONSTANTS.clear()
             _CONSTANTS[key] = t
+            if dtype is FLOAT64:
+                FLOAT64_CONSTANTS[value] = t
     return t
 
 
