@@ -101,8 +101,8 @@ def test_terminal_report_has_one_blank_line_before_each_section_and_no_other(
 ) -> None:
     lines = tour[1].splitlines()
     after_blank = [lines[i + 1] for i, line in enumerate(lines) if not line.strip()]
-    assert len(after_blank) == 8 + 1  # the eight sections and the closing "wrote ..." line
-    assert all(re.match(r"\[\d/8\] ", line) for line in after_blank[:-1]), after_blank
+    assert len(after_blank) == len(TITLES) + 1  # each section and the closing "wrote ..." line
+    assert all(re.match(rf"\[\d/{len(TITLES)}\] ", line) for line in after_blank[:-1]), after_blank
     assert after_blank[-1].startswith("wrote ")
     assert "…" not in tour[1] and "\n  minimum)" in tour[1]  # "least squares (exact minimum)" wraps
 
