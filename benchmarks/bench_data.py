@@ -32,6 +32,8 @@ TARGETS = {
     "W6": 3.0,
     "W7": 1.5,
 }
+#: DESIGN §6 targets for the compiled step (``compile_step``), where one is set.
+COMPILED_TARGETS = {"W1": 2.0, "W2": 1.5, "W3b": 2.0, "W3s": 3.0, "W3m": 2.0, "W4": 1.25}
 
 
 @dataclass(frozen=True)
