@@ -108,13 +108,13 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods):
             fn.needs_grad = tuple(t.requires_grad for t in inputs)
             fn.inputs = inputs
             fn.seq = next_seq()
-            out = _new(_result(fn, fn.forward(*[t.data for t in inputs])))
+            out = _new(output_array(fn, fn.forward(*[t.data for t in inputs])))
             out.requires_grad = True
             out.grad_fn = fn
             if fast.special:
                 _extras(fn, out)
             return out
-        return _new(_result(fn, fn.forward(*[t.data for t in inputs])))
+        return _new(output_array(fn, fn.forward(*[t.data for t in inputs])))
 
     @staticmethod
     def _unary(fn: Function, a: Tensor) -> Tensor:
@@ -125,7 +125,7 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods):
             fn.inputs = (a,)
             fn.seq = next_seq()
             data = fn.forward(a.data)
-            out.data = data if type(data) is np.ndarray else _result(fn, data)
+            out.data = data if type(data) is np.ndarray else output_array(fn, data)
             out.requires_grad = True
             out.grad_fn = fn
             if fast.special:
@@ -148,7 +148,7 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods):
             fn.inputs = (a, b)
             fn.seq = next_seq()
             data = fn.forward(a.data, b.data)
-            out.data = data if type(data) is np.ndarray else _result(fn, data)
+            out.data = data if type(data) is np.ndarray else output_array(fn, data)
             out.requires_grad = True
             out.grad_fn = fn
             if fast.special:
@@ -360,7 +360,7 @@ def _label(t: Tensor) -> str:
 _alloc = object.__new__
 
 
-def _result(fn: Function, data: Any) -> Array:
+def output_array(fn: Function, data: Any) -> Array:
     """``data`` as an ndarray: NumPy returns scalars (np.float64) from ufuncs on 0-d arrays.
 
     If ``fn`` saved that scalar as its output, it saves the array instead, so that the engine

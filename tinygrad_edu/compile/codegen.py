@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Array, Function, accumulate, add_reduce
+from ..autograd import Array, accumulate, add_reduce
 from ..guards import mark_changed
 from ..optim.base import Optimizer
-from ..tensor import Tensor
+from ..tensor import Tensor, output_array
 from .trace import Source, Trace
 
 __all__ = ["Program", "generate"]
@@ -62,16 +62,6 @@ def own(g: Array, dtype: Any) -> Array:
     if getrefcount(g) <= _SOLE and g.base is None and g.dtype == dtype and g.flags.writeable:
         return g
     return np.array(g, dtype=dtype)
-
-
-def result(op: Function, data: Any) -> Array:
-    """``data`` as an ndarray (a ufunc on 0-d arrays returns a NumPy scalar), as the engine does."""
-    if type(data) is np.ndarray:
-        return data
-    arr = np.asarray(data)
-    if any(s is data for s in op.saved):
-        op.saved = tuple(arr if s is data else s for s in op.saved)  # type: ignore[misc]
-    return arr
 
 
 class Program:
@@ -108,7 +98,7 @@ def generate(
     env: dict[str, Any] = {
         "give": give,
         "own": own,
-        "result": result,
+        "result": output_array,
         "add_reduce": add_reduce,
         "mark_changed": mark_changed,
         "optimizer": optimizer,
