@@ -335,3 +335,18 @@ def test_fit_compiled_raises_on_a_non_finite_loss_at_the_same_update_as_eager() 
                 epochs=500, progress=False, compile=compiled)  # fmt: skip
         messages.append(str(err.value))
     assert messages[0] == messages[1] and "epoch" in messages[0]
+
+
+def test_repr_says_what_the_step_holds_and_how_to_see_its_code() -> None:
+    model, opt = _logistic()
+    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), opt)
+    assert repr(step) == (
+        "<CompiledStep of <lambda> with BatchGD: 0 program(s), 0 trace(s), 0 replay(s), "
+        "0 eager call(s); not called yet>"
+    )
+    step(np.ones((3, 2)), np.ones((3, 1)))
+    step(np.ones((3, 2)), np.ones((3, 1)))
+    assert repr(step) == (
+        "<CompiledStep of <lambda> with BatchGD: 1 program(s), 1 trace(s), 1 replay(s), "
+        "0 eager call(s); print(step.code) shows the program>"
+    )

@@ -87,6 +87,20 @@ class CompiledStep:
         self._cache.clear()
         self._last = None
 
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__name__", type(self.fn).__name__)
+        st = self.stats
+        shown = (
+            "print(step.code) shows the program"
+            if self._last and self._last.program
+            else (f"running eagerly: {st['reason']}" if st["reason"] else "not called yet")
+        )
+        return (
+            f"<CompiledStep of {name} with {type(self.optimizer).__name__}: "
+            f"{len(self._cache)} program(s), {st['traces']} trace(s), {st['replays']} replay(s), "
+            f"{st['eager']} eager call(s); {shown}>"
+        )
+
     def __call__(self, *inputs: Any) -> float:
         if self.check and self.stats["traces"] + self.stats["replays"] < self.check:
             return self._checked(inputs)
