@@ -251,6 +251,37 @@ def test_the_tensor_reference_shows_every_public_tensor_name(site: Path) -> None
     assert all(f"``{n}``" in doc for n in slots), f"Tensor's docstring must describe {slots}"
 
 
+#: The width of the text column of a page in a 1280-px window (Material's layout, measured).
+COLUMN_PX = 680
+SVG_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)(\{[^}]*\})?")
+
+
+def _svg_text_px(svg: Path, shown_px: float | None) -> float:
+    """The smallest text of a Graphviz SVG, in CSS px, when drawn ``shown_px`` wide."""
+    source = svg.read_text(encoding="utf-8")
+    natural = float(re.search(r'<svg[^>]*width="([0-9.]+)pt"', source)[1]) * 4 / 3  # type: ignore[index]
+    smallest = min(float(f) for f in re.findall(r'font-size="([0-9.]+)"', source)) * 4 / 3
+    width = min(shown_px or natural, natural, COLUMN_PX)
+    return smallest * width / natural
+
+
+def test_every_svg_picture_on_a_page_is_drawn_with_text_of_10_px_or_more() -> None:
+    # At 100% zoom in a 1280-px window: a width attribute, a picture wider than the column, or
+    # two pictures side by side in a table row all shrink the text.
+    small = []
+    for page in PAGES:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            found = SVG_IMAGE.findall(line)
+            if len(found) > 1 and line.lstrip().startswith("|"):
+                small.append(f"{page.name}: {len(found)} pictures side by side in one table row")
+            for src, attrs in found:
+                width = re.search(r'width="([0-9]+)"', attrs or "")
+                px = _svg_text_px((page.parent / src).resolve(), float(width[1]) if width else None)
+                if px < 10:
+                    small.append(f"{page.name}: {src} has text {px:.1f} px high")
+    assert not small, "pictures too small to read at 100%:\n" + "\n".join(small)
+
+
 # --------------------------------------------------------------------------- docstring examples
 @pytest.mark.parametrize("name", _module_names())
 def test_docstring_examples(name: str) -> None:
