@@ -60,8 +60,10 @@ def mark_changed(t: Any) -> None:
     stamp = next_seq()
     t._version = getattr(t, "_version", 0) + 1
     stamps = getattr(t, "_stamps", None)
-    t._stamps = (*stamps[-(KEPT_STAMPS - 1) :], stamp) if stamps else (stamp,)
-    owner = _owner(t.data)
+    t._stamps = (stamps + (stamp,))[-KEPT_STAMPS:] if stamps else (stamp,)
+    owner = t.data
+    if owner.base is not None:  # (most tensors own their memory: no walk to do)
+        owner = _owner(owner)
     entry = _changed_memory.get(id(owner))
     if entry is not None and entry[1]() is owner:  # the same memory changed again (each step)
         entry[0], entry[2] = stamp, t
