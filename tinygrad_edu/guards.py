@@ -60,7 +60,7 @@ def mark_changed(t: Any) -> None:
     stamp = next_seq()
     t._version = getattr(t, "_version", 0) + 1
     stamps = getattr(t, "_stamps", None)
-    t._stamps = (stamps + (stamp,))[-KEPT_STAMPS:] if stamps else (stamp,)
+    t._stamps = (*stamps, stamp)[-KEPT_STAMPS:] if stamps else (stamp,)
     owner = t.data
     if owner.base is not None:  # (most tensors own their memory: no walk to do)
         owner = _owner(owner)
