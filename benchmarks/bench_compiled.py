@@ -18,7 +18,7 @@ from bench_harness import Go, Impl, Result
 
 from tinygrad_edu import Tensor, compile_step
 from tinygrad_edu.losses import binary_cross_entropy, cross_entropy, mse
-from tinygrad_edu.nn import Dense, Sequential
+from tinygrad_edu.nn import Dense
 from tinygrad_edu.optim import BatchGD, MiniBatchGD, Optimizer
 
 KEY = "tinygrad_edu compiled"
@@ -90,28 +90,16 @@ def w4(
     X: Array,
     y: Array,
     init: list[Array],
+    build: Callable[[], Any],
     order: list[Any],
     lr: float,
     changes: Callable[..., Result],
     validate: Callable[[Result], None],
 ) -> Impl:
-    """The MLP with softmax cross-entropy, one compiled SGD step per mini-batch."""
+    """The MLP with softmax cross-entropy (``build()`` makes it), one compiled SGD step a batch."""
 
     def make() -> Go:
-        layers = len(init) // 2
-        model = Sequential(
-            *(
-                Dense(
-                    init[2 * k].shape[0],
-                    init[2 * k].shape[1],
-                    activation="relu" if k < layers - 1 else None,
-                    weight_init=init[2 * k],
-                    bias_init=init[2 * k + 1],
-                    dtype=X.dtype,
-                )
-                for k in range(layers)
-            )
-        )
+        model = build()
         params = model.parameters()
         opt = MiniBatchGD(params, lr=lr, batch_size=len(y[order[0]]))
         step = compile_step(lambda xb, yb: cross_entropy(model(xb), yb), opt)

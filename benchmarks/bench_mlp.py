@@ -7,6 +7,7 @@ than the NumPy it calls, and PyTorch's own kernels may even win.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import bench_compiled as compiled
@@ -64,10 +65,10 @@ def _numpy(X: NDArray[np.floating], y: data.Ints, init: Params, order: list[Any]
     return go
 
 
-def _tge(X: NDArray[np.floating], y: data.Ints, init: Params, order: list[Any], lr: float) -> Go:
-    """The user's model: ``Sequential`` of ``Dense`` layers, ``losses.cross_entropy``."""
+def dense_stack(init: Params, dtype: Any) -> Sequential:
+    """``Sequential`` of ``Dense`` layers holding ``init`` ([W1, b1, W2, b2, …]), ReLU between."""
     layers = len(init) // 2
-    model = Sequential(
+    return Sequential(
         *(
             Dense(
                 init[2 * k].shape[0],
@@ -75,11 +76,16 @@ def _tge(X: NDArray[np.floating], y: data.Ints, init: Params, order: list[Any], 
                 activation="relu" if k < layers - 1 else None,
                 weight_init=init[2 * k],
                 bias_init=init[2 * k + 1],
-                dtype=X.dtype,
+                dtype=dtype,
             )
             for k in range(layers)
         )
     )
+
+
+def _tge(X: NDArray[np.floating], y: data.Ints, init: Params, order: list[Any], lr: float) -> Go:
+    """The user's model: ``Sequential`` of ``Dense`` layers, ``losses.cross_entropy``."""
+    model = dense_stack(init, X.dtype)
     params = model.parameters()  # 0.weight, 0.bias, 1.weight, …: the order of ``init``
     opt = MiniBatchGD(params, lr=lr, batch_size=len(y[order[0]]))
     Xt = Tensor(X)
@@ -174,7 +180,8 @@ def w4(sizes: data.Sizes, libs: Libs) -> Workload:
     order = data.minibatch_order(len(y), 32, sizes.w4_epochs, seed=data.SEED + 8)
     title = f"MLP 64-64-10 on digits ({len(y)}), batch 32, {sizes.w4_epochs} epochs"
     wl = Workload("W4", title, data.TARGETS["W4"], [], rtol=1e-9)
-    wl.impls.append(compiled.w4(X, y, init, order, 0.1, changes, same_dtype(str(X.dtype))))
+    build = functools.partial(dense_stack, init, X.dtype)
+    wl.impls.append(compiled.w4(X, y, init, build, order, 0.1, changes, same_dtype(str(X.dtype))))
     wl.notes.append(f"{len(order)} SGD updates, lr 0.1, float64; shuffled batches, same order")
     return _workload(wl, libs, X, y, init, order, lr=0.1)
 

@@ -56,6 +56,16 @@ def _run(build: Build, loss: Any, batches: list[tuple[Any, Any]], compiled: bool
     return values, [p.data.copy() for p in opt.params], step
 
 
+def _update(step: Any, opt: Optimizer, fn: Any, X: Any, y: Any, compiled: bool) -> None:
+    """One training step, compiled or by hand (``zero_grad``, ``backward``, ``step``)."""
+    if compiled:
+        step(X, y)
+    else:
+        opt.zero_grad()
+        fn(Tensor(X), Tensor(y)).backward()
+        opt.step()
+
+
 def _same_bits(build: Build, loss: Any, batches: list[tuple[Any, Any]]) -> Any:
     eager, eager_params, _ = _run(build, loss, batches, False)
     compiled, params, step = _run(build, loss, batches, True)
@@ -282,12 +292,7 @@ def test_a_tensor_outside_the_optimizer_accumulates_its_gradient_as_eager() -> N
         step = compile_step(fn, opt)
         X, y = np.ones((3, 2)), np.zeros((3, 1))
         for _ in range(4):
-            if compiled:
-                step(X, y)
-            else:
-                opt.zero_grad()
-                fn(Tensor(X), Tensor(y)).backward()
-                opt.step()
+            _update(step, opt, fn, X, y, compiled)
         assert scale.grad is not None
         return np.concatenate([w.data.ravel(), scale.grad.ravel()])
 
@@ -308,12 +313,7 @@ def test_a_parameter_replaced_in_the_optimizer_only_retraces_and_equals_eager() 
         for i in range(4):
             if i == 2:
                 opt.params[0] = other  # so the model's weight is no longer trained
-            if compiled:
-                step(X, y)
-            else:
-                opt.zero_grad()
-                fn(Tensor(X), Tensor(y)).backward()
-                opt.step()
+            _update(step, opt, fn, X, y, compiled)
         if compiled:
             assert step.stats["traces"] == 2 and "optimizer" in step.stats["reason"]
         return model.weight.data.copy(), other.data.copy()
