@@ -191,7 +191,20 @@ def _detached(fn: Function) -> Function:
     for name, val in getattr(fn, "__dict__", {}).items():
         if name not in ("saved", "tags"):
             setattr(op, name, val)
+    # What a user's op's checked backward reads of its inputs (shape, dtype, name), frozen as
+    # the guards freeze them; no link to the traced tensors or their memory.
+    op.inputs = tuple(_InputFacts(t) for t in fn.inputs)  # type: ignore[misc]
     return op
+
+
+class _InputFacts:
+    """An op input's shape, dtype and name, with a zero-byte stand-in for its data."""
+
+    __slots__ = ("data", "name", "requires_grad")
+
+    def __init__(self, t: Any) -> None:
+        self.data = np.broadcast_to(np.empty((), t.data.dtype), t.data.shape)
+        self.name, self.requires_grad = getattr(t, "name", None), t.requires_grad
 
 
 def _settle(trace: Trace, fresh: Fresh, inputs: Sequence[Tensor]) -> None:
