@@ -51,25 +51,29 @@ class _Changes:
 changes = _Changes()
 
 
-def mark_changed(t: Any) -> None:
-    """Record that ``t``'s data was just changed in place: bump its version, stamp the change.
+def mark_changed(*tensors: Any) -> None:
+    """Record that each tensor's data was just changed in place: bump its version, stamp it.
 
     The stamp is also kept for the memory ``t.data`` lives in, so that a *view* of it that an op
-    saved (``w.T``, ``w.reshape(...)``, ``x[1:]``) is caught as changed too.
+    saved (``w.T``, ``w.reshape(...)``, ``x[1:]``) is caught as changed too. Tensors changed
+    together (one optimizer step) share one stamp: no op can be recorded in between.
     """
+    if not tensors:
+        return
     stamp = next_seq()
-    t._version = getattr(t, "_version", 0) + 1
-    stamps = getattr(t, "_stamps", None)
-    t._stamps = (*stamps, stamp)[-KEPT_STAMPS:] if stamps else (stamp,)
-    owner = t.data
-    if owner.base is not None:  # (most tensors own their memory: no walk to do)
-        owner = _owner(owner)
-    entry = _changed_memory.get(id(owner))
-    if entry is not None and entry[1]() is owner:  # the same memory changed again (each step)
-        entry[0], entry[2] = stamp, t
-    else:
-        with contextlib.suppress(TypeError):  # (memory owned by an object without weak refs)
-            _changed_memory[id(owner)] = [stamp, weakref.ref(owner), t]
+    for t in tensors:
+        t._version = getattr(t, "_version", 0) + 1
+        stamps = getattr(t, "_stamps", None)
+        t._stamps = (*stamps, stamp)[-KEPT_STAMPS:] if stamps else (stamp,)
+        owner = t.data
+        if owner.base is not None:  # (most tensors own their memory: no walk to do)
+            owner = _owner(owner)
+        entry = _changed_memory.get(id(owner))
+        if entry is not None and entry[1]() is owner:  # the same memory changed again (each step)
+            entry[0], entry[2] = stamp, t
+        else:
+            with contextlib.suppress(TypeError):  # (memory owned by an object without weak refs)
+                _changed_memory[id(owner)] = [stamp, weakref.ref(owner), t]
     if len(_changed_memory) > 4096:  # forget memory that no longer exists
         for key, (_, ref, _t) in list(_changed_memory.items()):
             if ref() is None:

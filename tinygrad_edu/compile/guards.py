@@ -27,7 +27,7 @@ Signature = tuple[tuple[tuple[int, ...], Any], ...]
 
 def signature(arrays: Sequence[Array]) -> Signature:
     """The inputs' shapes and dtypes: what a program was traced for."""
-    return tuple((a.shape, a.dtype) for a in arrays)
+    return tuple([(a.shape, a.dtype) for a in arrays])
 
 
 def mode_failure() -> str | None:

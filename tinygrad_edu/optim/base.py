@@ -266,9 +266,7 @@ def _marking(step: Callable[[Optimizer], None]) -> Callable[[Optimizer], None]:
     @functools.wraps(step)
     def run(self: Optimizer) -> None:
         step(self)
-        for p in self.params:
-            if p.grad is not None:
-                mark_changed(p)
+        mark_changed(*[p for p in self.params if p.grad is not None])
 
     return run
 
