@@ -1,19 +1,16 @@
 """Code generation: a ``Trace`` written out as one straight-line Python function.
 
-Each recorded op becomes one line calling its own ``forward`` on NumPy arrays; the backward pass
-becomes one line per op calling its own ``backward(g, saved)``, newest op first, in the order the
-engine walked the graph, with the engine's ``unbroadcast`` where a gradient came back in the
-broadcast shape and ``+`` where a value fed several ops. Nothing is re-derived: the program is
-the eager step with the graph bookkeeping taken out. For a logistic regression::
+Each recorded op's forward is written out in the order the ops ran, and its backward newest op
+first, in the order the engine walked the graph, with the engine's ``unbroadcast`` where a
+gradient came back in the broadcast shape and ``+`` where a value fed several ops. An op's code
+is copied in where ``inline`` can (``h3 = np.tanh(h2)``; ``g_h2 = g_h3 * (1 - h3 * h3)``), else
+its methods are called (``h1 = doubler1.forward(p0)``; ``(g_p0,) = doubler1.backward(g_h1,
+doubler1.saved)``). Nothing is re-derived: the program is the eager step with the graph
+bookkeeping taken out.
 
-    h1 = matmul1.forward(xb, p0)
-    h2 = add2.forward(h1, p1)
-    ...
-    _, g_h1 = ...
-    give(param0, g_p0)
-
-``give`` stores a gradient into ``.grad`` as the engine does: the array itself when nothing else
-holds it (no copy), else a copy.
+``own`` hands a parameter's gradient to ``.grad`` as the engine does: the array itself when
+nothing else holds it (no copy), else a copy; ``give`` adds one into a tensor outside the
+optimizer.
 """
 
 from __future__ import annotations
@@ -31,6 +28,7 @@ from ..autograd import Array, accumulate, add_reduce
 from ..guards import mark_changed
 from ..optim.base import Optimizer
 from ..tensor import Tensor, output_array
+from .inline import Inlined, inline
 from .trace import Source, Trace
 
 __all__ = ["Program", "generate"]
@@ -59,8 +57,8 @@ def give(t: Tensor, g: Array) -> None:
 def own(g: Array, dtype: Any) -> Array:
     """``g`` itself as a new ``.grad`` when only the caller holds it (as ``accumulate`` decides),
     else a copy: the gradient of a parameter whose ``.grad`` ``zero_grad`` just emptied."""
-    if getrefcount(g) <= _SOLE and g.base is None and g.dtype == dtype and g.flags.writeable:
-        return g
+    if getrefcount(g) <= _SOLE and g.base is None and g.dtype is dtype and g.flags.writeable:
+        return g  # (``is``: a dtype equal but not identical only costs the copy)
     return np.array(g, dtype=dtype)
 
 
@@ -87,9 +85,17 @@ def _identifier(name: str, fallback: str) -> str:
 
 
 def generate(
-    trace: Trace, optimizer: Optimizer, arg_names: Sequence[str], dtypes: Sequence[Any]
+    trace: Trace,
+    optimizer: Optimizer,
+    arg_names: Sequence[str],
+    dtypes: Sequence[Any],
+    input_shapes: Sequence[tuple[int, ...]] | None = None,
 ) -> Program:
-    """The Python source of ``trace`` and the functions it compiles to."""
+    """The Python source of ``trace`` and the functions it compiles to.
+
+    With ``input_shapes`` (the traced inputs' shapes), ops whose methods allow it are written
+    out in place of their method calls (``inline``); without, every op is a method call.
+    """
     params = optimizer.params
     args = [
         _identifier(arg_names[i], f"x{i}") if i < len(arg_names) else f"x{i}"
@@ -102,9 +108,10 @@ def generate(
         "add_reduce": add_reduce,
         "mark_changed": mark_changed,
         "optimizer": optimizer,
+        "np": np,
     }
     head: list[str] = []
-    body: list[str] = ["    # forward: each op's own forward, on arrays, in the order they ran"]
+    body: list[str] = ["    # forward: each op's own forward, on arrays, in the order the ops ran"]
     tensor_names: dict[int, str] = {}
     tensors: list[Tensor] = []
     index = {id(p): i for i, p in enumerate(params)}
@@ -141,17 +148,27 @@ def generate(
         return tensor_name(src[1])
 
     names = ["loss" if k == trace.loss else f"h{k + 1}" for k in range(len(trace.ops))]
-    ops = [f"{type(op).__name__.lower()}{k + 1}" for k, op in enumerate(trace.ops)]
+    ops = [f"{_short(type(op).__name__)}{k + 1}" for k, op in enumerate(trace.ops)]
+    shapes = dict(zip(names, trace.shapes, strict=True))
+    inlined: dict[int, Inlined] = {}
     for k, op in enumerate(trace.ops):
         env[ops[k]] = op
-        call = f"{ops[k]}.forward({', '.join(operand(s) for s in trace.sources[k])})"
+        operands = [operand(s) for s in trace.sources[k]]
+        if input_shapes is not None:
+            shapes.update(zip(operands, _source_shapes(trace, k, input_shapes), strict=True))
+            written = inline(op, ops[k], operands, names[k], shapes, env, {"g_loss": trace.seed})
+            if written is not None:
+                inlined[k] = written
+                body.extend(_commented(written.forward, type(op).__name__))
+                continue
+        call = f"{ops[k]}.forward({', '.join(operands)})"
         if trace.shapes[k] == ():
             call = f"result({ops[k]}, {call})"
         body.append(f"    {names[k]} = {call}")
     body.append("    # backward: each op's own rule, newest op first (the engine's order)")
     env["one"] = trace.seed
     body.append("    g_loss = one  # ∂loss/∂loss")
-    _backward(trace, names, ops, operand, body)
+    _backward(trace, names, ops, operand, body, inlined)
     body.append("    # the gradients into .grad (as the engine: no copy if nothing else holds one)")
     for t in trace.leaves:
         var = tensor_name(t)
@@ -164,8 +181,8 @@ def generate(
             body.append(f"    give({_ref(var)}, g_{var})")
     body.append("    return loss")
     signature = f"def compiled_step({', '.join(args)}):"
-    shapes = ", ".join(f"param{i} {p.data.shape}" for i, p in enumerate(params))
-    head.insert(0, f"    # paramN is optimizer.params[N]: {shapes}")
+    sizes = ", ".join(f"param{i} {p.data.shape}" for i, p in enumerate(params))
+    head.insert(0, f"    # paramN is optimizer.params[N]: {sizes}")
     lines = [signature, *head, *body, "", "", *_update(optimizer, trace, tensor_name)]
     lines += ["", "", *_holds(params, tensors, tensor_names, env)]
     source = "\n".join(lines) + "\n"
@@ -218,10 +235,8 @@ def _update(optimizer: Optimizer, trace: Trace, tensor_name: Callable[[Tensor], 
         "        return",
         "    lr = optimizer.lr",
         *(f"    {r}.data -= lr * {r}.grad" for r in refs),
-        *(
-            f"    mark_changed({r})  # (a graph recorded before this step must refuse)"
-            for r in refs
-        ),
+        "    # (a graph recorded before this step must now refuse: the values changed)",
+        f"    mark_changed({', '.join(refs)})",
     ]
 
 
@@ -231,6 +246,7 @@ def _backward(
     ops: list[str],
     operand: Callable[[Source], str],
     body: list[str],
+    inlined: dict[int, Inlined],
 ) -> None:
     """One line per op of the walk, plus the unbroadcasts and sums the engine made."""
     pending: dict[str, int] = {"loss": 1}
@@ -255,10 +271,15 @@ def _backward(
             if seen:
                 after.append(f"    g_{var} = g_{var} + {name}")
         op = trace.ops[k]
-        left = f"({targets[0]},)" if len(targets) == 1 else ", ".join(targets)
         formula = getattr(op, "formula", "")
-        note = f"  # {formula}" if formula else ""
-        body.append(f"    {left} = {ops[k]}.backward({upstream}, {ops[k]}.saved){note}")
+        if k in inlined:
+            name = type(op).__name__
+            body.append(f"    # {name}: {formula}" if formula else f"    # {name}")
+            body.extend(f"    {line}" for line in inlined[k].backward(upstream, targets))
+        else:
+            left = f"({targets[0]},)" if len(targets) == 1 else ", ".join(targets)
+            note = f"  # {formula}" if formula else ""
+            body.append(f"    {left} = {ops[k]}.backward({upstream}, {ops[k]}.saved){note}")
         body.extend(after)
 
 
@@ -271,3 +292,34 @@ def _unbroadcast(name: str, gshape: tuple[int, ...], shape: tuple[int, ...]) -> 
         extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1
     )
     return f"add_reduce({name}, axis={axes}, keepdims=True).reshape({shape})  # (unbroadcast)"
+
+
+def _source_shapes(
+    trace: Trace, k: int, input_shapes: Sequence[tuple[int, ...]]
+) -> list[tuple[int, ...]]:
+    """The traced shape of each input of op ``k``."""
+    found: list[tuple[int, ...]] = []
+    for src in trace.sources[k]:
+        kind = src[0]
+        if kind == "op":
+            found.append(trace.shapes[src[1]])
+        elif kind == "input":
+            found.append(tuple(input_shapes[src[1]]))
+        elif kind == "derived":
+            found.append(tuple(src[2]))
+        else:
+            found.append(src[1].data.shape)
+    return found
+
+
+def _commented(lines: list[str], op_name: str) -> list[str]:
+    """An inlined forward, indented, with the op's name beside a one-line body."""
+    if len(lines) == 1:
+        return [f"    {lines[0]}  # {op_name}"]
+    return [f"    # {op_name}", *(f"    {line}" for line in lines)]
+
+
+def _short(class_name: str) -> str:
+    """An op's name in the program: ``tanh``, or the initials of a longer one (``mse``, ``mm``)."""
+    capitals = [c for c in class_name if c.isupper()]
+    return "".join(capitals).lower() if len(capitals) > 1 else class_name.lower()

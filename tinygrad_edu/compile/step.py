@@ -156,7 +156,13 @@ class CompiledStep:
         elif layout.hook_calls != hook_calls:
             trace.reason = "a module's forward hook ran (Python the replay would skip)"
         if trace.reason is None:
-            program = generate(trace, self.optimizer, self.arg_names, [a.dtype for a in arrays])
+            program = generate(
+                trace,
+                self.optimizer,
+                self.arg_names,
+                [a.dtype for a in arrays],
+                [a.shape for a in arrays],
+            )
             entry = _Entry(
                 program, Guard(self.optimizer, program.tensors, program.holds), None, before
             )
@@ -253,8 +259,8 @@ def compile_step(fn: Callable[..., Any], optimizer: Optimizer, *, check: int = 0
 
     ``fn`` maps the step's inputs (arrays or Tensors, e.g. a batch ``xb, yb``) to a one-element
     loss Tensor. The first call traces it; later calls replay ``step.code``, generated Python
-    that calls each op's own ``forward`` and ``backward`` on arrays, while the guards hold (input
-    shapes and dtypes, the optimizer's parameters, the tensors read, grad mode). ``check=N``
+    that runs each op's own ``forward`` and ``backward`` code on arrays, while the guards hold
+    (input shapes and dtypes, the optimizer's parameters, the tensors read, grad mode). ``check=N``
     runs the eager step beside the compiled one for the first N calls and raises
     ``StepMismatchError`` naming the parameter and the difference.
 

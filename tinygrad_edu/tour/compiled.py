@@ -15,7 +15,7 @@ from .context import Context
 from .report import Section
 
 #: How many lines of the generated program the section shows (the forward and the backward).
-SHOWN_LINES = 17
+SHOWN_LINES = 16
 
 
 def _model() -> tuple[Dense, BatchGD]:
@@ -32,16 +32,19 @@ def compiled_section(ctx: Context) -> Section:
         "The eager step keeps books — a Tensor and a graph node per op, a heap and a dictionary "
         "in the backward walk — and on a one-neuron model the books cost more than the "
         "arithmetic. `compile_step` runs the step once eagerly, reads the graph back, and "
-        "writes the same step out as straight-line Python calling each op's own forward and "
-        "backward on arrays. Here is the start of the program it wrote for the logistic "
-        "regression (`step.code`):",
+        "writes the same step out as straight-line Python: each op's own forward and backward "
+        "code, copied from the op and renamed, on arrays. Here is the backward pass of the "
+        "program it wrote for the logistic regression (`step.code`) — the chain rule, one op "
+        "at a time, newest first:",
     )
     model, opt = _model()
     step = compile_step(lambda xb, yb: binary_cross_entropy(model(xb), yb), opt)
     start = time.perf_counter()
     compiled = [step(X, y) for _ in range(steps)]
     compiled_s = time.perf_counter() - start
-    s.code("\n".join(step.code.splitlines()[:SHOWN_LINES]))
+    lines = step.code.splitlines()
+    start_at = next(i for i, line in enumerate(lines) if "# backward" in line)
+    s.code("\n".join(lines[start_at : start_at + SHOWN_LINES]))
     eager_model, eager_opt = _model()
     Xt, yt = Tensor(X), Tensor(y)
     eager = []
