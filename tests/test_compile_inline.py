@@ -62,7 +62,7 @@ def test_frozen_arithmetic_is_folded_once_and_gives_the_same_bits() -> None:
         step(X, y)
     # ∂L/∂p = (g / n) · 2 · d: with g = 1 (the seed) and n = 4 rows, g / n · 2 = 0.5 always.
     assert "# mse2_k1 = g_loss / mse2_diff.size * 2 = 0.5 (folded when traced)" in step.code
-    assert "mse2_gd = mse2_k1 * mse2_diff" in step.code
+    assert "    g_h1 = mse2_k1 * mse2_diff\n" in step.code  # ∂L/∂p, written straight into g_h1
 
 
 def test_a_branch_on_shapes_is_decided_when_traced() -> None:

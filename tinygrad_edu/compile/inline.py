@@ -78,8 +78,32 @@ def inline(
         return None
     return Inlined(
         _without_unread_nones(forward),
-        lambda upstream, targets: _without_unread_nones(_backward(state, upstream, targets)),
+        lambda upstream, targets: _named_for_targets(
+            _without_unread_nones(_backward(state, upstream, targets)), targets
+        ),
     )
+
+
+def _named_for_targets(lines: list[str], targets: list[str]) -> list[str]:
+    """``gb = xb.T @ g`` then ``g_p0 = gb`` as ``g_p0 = xb.T @ g``, where nothing else reads gb.
+
+    Besides reading better, this leaves a gradient's array held by one name, so that ``own``
+    can hand it to ``.grad`` without a copy (it copies an array another name still holds)."""
+    lines = list(lines)
+    for target in targets:
+        alias = next((i for i, line in enumerate(lines) if line.startswith(f"{target} = ")), None)
+        local = lines[alias].partition(" = ")[2] if alias is not None else ""
+        if alias is None or not local.isidentifier():
+            continue
+        word = re.compile(rf"\b{local}\b")
+        uses = [i for i, line in enumerate(lines) if word.search(line)]
+        if len(uses) != 2 or uses[1] != alias:
+            continue
+        made, _, value = lines[uses[0]].partition(" = ")
+        if made == local and not word.search(value):  # (a top-level line: no indentation)
+            lines[uses[0]] = f"{target} = {value}"
+            del lines[alias]
+    return lines
 
 
 def _without_unread_nones(lines: list[str]) -> list[str]:
