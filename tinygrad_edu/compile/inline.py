@@ -17,8 +17,12 @@ What "simple enough" means (anything else keeps the method calls, which are alwa
   as the eager op would decide it at every call; any other ``if`` is copied as it is;
 * a ``try`` whose handlers only raise a clearer error keeps only its body (the guards fix the
   shapes, so the error cannot happen in a replay);
-* ``forward`` does not call a method of the op or pass the op on (it could set state the
-  backward reads, which the program would then not see).
+* neither method calls a method of the op (a static method is fine) or hands the op on: that
+  code could read state forward kept on the op, which the program keeps in variables instead;
+* the op is one of the library's: a user's op keeps the checks wrapped around its backward.
+
+Arithmetic on values that are the same at every call (the seed ``g_loss``, sizes) is worked out
+once and kept as a named constant, with a comment saying how (``inline_writer``).
 """
 
 from __future__ import annotations
