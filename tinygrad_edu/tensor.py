@@ -4,8 +4,9 @@ Each operation on tensors runs a ``Function`` from ``ops`` on the arrays and, wh
 requires a gradient (and ``no_grad`` is not active in this thread), links the result to that
 Function; the Function links to its inputs. ``loss.backward()`` then hands the graph to the engine
 in ``autograd``, which applies the chain rule from ``loss`` back to every leaf. The operators and
-math methods live in ``tensor_math`` and ``tensor_shape``; this module holds what makes a tensor
-a node of the graph: recording, ``backward``, hooks and in-place updates.
+math methods live in ``tensor_math`` and ``tensor_shape``, the in-place updates in
+``tensor_inplace``; this module holds what makes a tensor a node of the graph: recording,
+``backward`` and hooks.
 
 >>> w = Tensor([2.0, -1.0], requires_grad=True)
 >>> loss = (w * w).sum()
@@ -25,6 +26,7 @@ from . import autograd, forward_ad, guards
 from ._config import DEFAULT_DTYPE, fast, modes, recording
 from .autograd import Array, Function, next_seq
 from .hooks import RemovableHandle, TensorHooks
+from .tensor_inplace import InPlaceMethods
 from .tensor_math import MathMethods
 from .tensor_shape import ShapeMethods
 from .tensor_values import (
@@ -40,7 +42,7 @@ from .tensor_values import (
 __all__ = ["Constant", "NoGradError", "Tensor", "as_array", "backward_seed"]
 
 
-class Tensor(ArrayFacts, MathMethods, ShapeMethods):
+class Tensor(ArrayFacts, MathMethods, ShapeMethods, InPlaceMethods):
     """An n-dimensional array with an optional gradient and a link to the op that made it.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)`` copies ``data``. Floats keep their
@@ -288,73 +290,6 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods):
         if create_graph:
             seed = grad if isinstance(grad, Tensor) else _new(seed)
         autograd.run_backward((self,), (seed,), create_graph=create_graph)
-
-    # ---------------------------------------------------------------------------- in place
-    def _in_place(self, other: Any, ufunc: Any, symbol: str) -> Tensor | None:
-        """``self ⟨symbol⟩= other`` on ``self.data`` itself, or None where that cannot be right.
-
-        Inside a graph (recording, and a tensor involved requires grad) an in-place change would
-        lose the history: a leaf that requires grad refuses (update it under ``no_grad``, as
-        optimizers do); anything else gets None and the operator makes a new tensor instead.
-        """
-        graph = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
-        if graph and recording():
-            if self.requires_grad and self.grad_fn is None:
-                raise RuntimeError(
-                    f"{symbol} on {_label(self)}, a leaf tensor that requires grad, while the "
-                    "graph is being recorded: the change would not be part of the graph. Update it "
-                    f"inside `with no_grad():` (as optimizers do), or write t = t {symbol[0]} …"
-                )
-            return None
-        value = other.data if isinstance(other, Tensor) else other
-        try:
-            ufunc(self.data, value, out=self.data, casting="same_kind")
-        except (TypeError, ValueError) as err:
-            shape = np.shape(value)
-            kind = TypeError if isinstance(err, TypeError) else ValueError
-            raise kind(
-                f"{symbol} on {_label(self)} (dtype {self.data.dtype}) with a value of shape "
-                f"{shape} (dtype {np.result_type(value)}): {err}"
-            ) from None
-        guards.mark_changed(self)
-        base = getattr(self, "_base", None)
-        if base is not None:
-            guards.mark_changed(base)
-        return self
-
-    def __iadd__(self, other: Any) -> Tensor:
-        done = self._in_place(other, np.add, "+=")
-        return done if done is not None else self + other
-
-    def __isub__(self, other: Any) -> Tensor:
-        done = self._in_place(other, np.subtract, "-=")
-        return done if done is not None else self - other
-
-    def __imul__(self, other: Any) -> Tensor:
-        done = self._in_place(other, np.multiply, "*=")
-        return done if done is not None else self * other
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        done = self._in_place(other, np.true_divide, "/=")
-        return done if done is not None else self / other
-
-    def copy_(self, source: Any) -> Tensor:
-        """Overwrite this tensor's values with ``source``'s (broadcast to its shape), in place."""
-        if self._in_place(source, _copy_values, "copy_") is None:
-            raise RuntimeError(f"copy_ on {_label(self)}: it is part of a graph being recorded")
-        return self
-
-    def zero_(self) -> Tensor:
-        """Set every value to 0, in place (under ``no_grad`` for a tensor that requires grad)."""
-        return self.copy_(0)
-
-
-def _copy_values(target: Array, source: Any, out: Array, casting: Any) -> None:
-    np.copyto(out, source, casting=casting)
-
-
-def _label(t: Tensor) -> str:
-    return f"{t.name!r} (shape {t.shape})" if t.name else f"a tensor of shape {t.shape}"
 
 
 _alloc = object.__new__
