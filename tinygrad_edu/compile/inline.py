@@ -28,6 +28,7 @@ once and kept as a named constant, with a comment saying how (``inline_writer``)
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 import textwrap
@@ -139,14 +140,19 @@ def _method(op: Function, method: str) -> tuple[ast.FunctionDef, dict[str, Any]]
     code = getattr(fn, "__code__", None)
     if code is None or code.co_freevars:
         raise NotInlinable(f"{method} is not a plain function")
-    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    fdef = tree.body[0]
+    fdef = ast.parse(_source(fn)).body[0]  # (a fresh tree each time: writing renames it)
     if not isinstance(fdef, ast.FunctionDef) or fdef.decorator_list:
         raise NotInlinable(f"{method} is decorated")
     a = fdef.args
     if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
         raise NotInlinable(f"{method} has a signature the inliner does not map")
     return fdef, fn.__globals__
+
+
+@functools.lru_cache(maxsize=512)
+def _source(fn: Callable[..., Any]) -> str:
+    """A method's source, read once (``inspect`` tokenizes the whole file to find it)."""
+    return textwrap.dedent(inspect.getsource(fn))
 
 
 def _forward(state: OpState, args: list[str], out: str) -> list[str]:
