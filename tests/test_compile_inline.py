@@ -149,3 +149,21 @@ def test_a_branch_on_values_is_copied_not_decided() -> None:
     assert "if (p0 > 0).all() else 3.0" in step.code
     np.testing.assert_allclose(x.data, [-0.4, 0.1])  # the last step took the 3x branch: − 0.3
     assert step.stats["replays"] == 3
+
+
+class _ReadsItsInput(Function):
+    """f(x) = 2x, whose backward reads x through ``self.inputs`` (which a replay cannot give)."""
+
+    def forward(self, x: Array) -> Array:
+        return 2 * x
+
+    def backward(self, g: Array, saved: Saved) -> Grads:
+        return (g * 2 + 0 * self.inputs[0].data,)
+
+
+def test_an_op_reading_its_inputs_values_fails_loudly_in_a_replay() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    step = compile_step(lambda: _ReadsItsInput.apply(x).sum(), BatchGD([x], lr=0.1))
+    step()  # the trace runs eagerly, with the real inputs
+    with pytest.raises(TypeError, match="NoValuesInAReplay"):
+        step()  # the replay has only the inputs' shapes: no stale values are read

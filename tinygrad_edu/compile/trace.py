@@ -198,13 +198,23 @@ def _detached(fn: Function) -> Function:
 
 
 class _InputFacts:
-    """An op input's shape, dtype and name, with a zero-byte stand-in for its data."""
+    """An op input's name and its data's shape and dtype, without the values: code that reads
+    the values through ``fn.inputs`` fails loudly in a replay instead of reading stale ones."""
 
     __slots__ = ("data", "name", "requires_grad")
 
     def __init__(self, t: Any) -> None:
-        self.data = np.broadcast_to(np.empty((), t.data.dtype), t.data.shape)
+        self.data = _NoValuesInAReplay(t.data.shape, t.data.dtype)
         self.name, self.requires_grad = getattr(t, "name", None), t.requires_grad
+
+
+class _NoValuesInAReplay:
+    """An array's shape and dtype, and nothing to compute with."""
+
+    __slots__ = ("dtype", "ndim", "shape")
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any) -> None:
+        self.shape, self.dtype, self.ndim = shape, dtype, len(shape)
 
 
 def _settle(trace: Trace, fresh: Fresh, inputs: Sequence[Tensor]) -> None:
