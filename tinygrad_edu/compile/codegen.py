@@ -64,7 +64,7 @@ def own(g: Array, dtype: Any) -> Array:
 
 class Program:
     """A generated step: ``run(*arrays)`` returns the loss array and leaves the gradients in
-    ``.grad``; ``update()`` is the optimizer's step; ``holds(params)`` its guard on the
+    ``.grad``; ``update()`` is the optimizer's step; ``holds(params, *inputs)`` its guard on the
     optimizer's parameters and the tensors it reads (``tensors``); ``source`` is their text."""
 
     def __init__(
@@ -72,7 +72,7 @@ class Program:
         source: str,
         run: Callable[..., Array],
         update: Callable[[], None],
-        holds: Callable[[Sequence[Tensor]], bool],
+        holds: Callable[..., bool],
         tensors: list[Tensor],
     ) -> None:
         self.source, self.run, self.update, self.tensors = source, run, update, tensors
@@ -184,7 +184,8 @@ def generate(
     sizes = ", ".join(f"param{i} {p.data.shape}" for i, p in enumerate(params))
     head.insert(0, f"    # paramN is optimizer.params[N]: {sizes}")
     lines = [signature, *head, *body, "", "", *_update(optimizer, trace, tensor_name)]
-    lines += ["", "", *_holds(params, tensors, tensor_names, env)]
+    inputs = list(zip(args, input_shapes, dtypes, strict=True)) if input_shapes is not None else []
+    lines += ["", "", *_holds(params, tensors, tensor_names, env, inputs)]
     source = "\n".join(lines) + "\n"
     filename = f"<compiled step {next(_names)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -193,18 +194,25 @@ def generate(
 
 
 def _holds(
-    params: Sequence[Tensor], tensors: list[Tensor], names: dict[int, str], env: dict[str, Any]
+    params: Sequence[Tensor],
+    tensors: list[Tensor],
+    names: dict[int, str],
+    env: dict[str, Any],
+    inputs: list[tuple[str, tuple[int, ...], Any]],
 ) -> list[str]:
-    """``holds(params)``: the same parameter tensors, and every tensor read as traced."""
+    """``holds(params, *inputs)``: the same parameter tensors, every tensor read as traced, and
+    (when their traced shapes are given) the inputs' shapes and dtypes."""
     checks = [f"len(params) == {len(params)}"]
     checks += [f"params[{i}] is param{i}" for i in range(len(params))]
     for t in tensors:
         ref = _ref(names[id(t)])
         dtype = _dtype(env, t.data.dtype)
         checks.append(f"{ref}.data.shape == {t.data.shape} and {ref}.data.dtype == {dtype}")
+    for arg, shape, dtype in inputs:
+        checks.append(f"{arg}.shape == {tuple(shape)} and {arg}.dtype == {_dtype(env, dtype)}")
     return [
-        "def holds(params):",
-        "    # the guard: the optimizer's parameters and the tensors read are as traced",
+        f"def holds({', '.join(['params', *(arg for arg, _, _ in inputs)])}):",
+        "    # the guard: the parameters, the tensors read and the inputs are as traced",
         "    return (",
         *(f"        {'and ' if i else ''}{c}" for i, c in enumerate(checks)),
         "    )",

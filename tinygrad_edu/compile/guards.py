@@ -53,7 +53,7 @@ class Guard:
         self,
         optimizer: Optimizer,
         tensors: Sequence[Tensor],
-        holds: Callable[[Sequence[Tensor]], bool] | None = None,
+        holds: Callable[..., bool] | None = None,
     ) -> None:
         self.optimizer, self.holds = optimizer, holds
         self.params = list(optimizer.params)
@@ -61,10 +61,10 @@ class Guard:
         self.read = list(tensors)
         self.facts = [(t.data.shape, t.data.dtype) for t in tensors]
 
-    def failure(self) -> str | None:
-        """Why the program no longer applies (None: it does)."""
+    def failure(self, arrays: Sequence[Array] = ()) -> str | None:
+        """Why the program no longer applies to these input arrays (None: it does)."""
         params = self.optimizer.params
-        if self.holds is not None and self.holds(params):  # the generated check, fast
+        if self.holds is not None and self.holds(params, *arrays):  # the generated check, fast
             return None
         if len(params) != len(self.params) or not all(map(is_, params, self.params)):
             return "the optimizer's parameters are not the tensors the step was traced with"
