@@ -162,3 +162,25 @@ def test_derivative_refuses_softmax_and_unknown_names() -> None:
         assert name in str(info.value)
     with pytest.raises(ValueError, match="'gelu'"):
         A.derivative("gelu", [1.0])
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [
+        ([-1000.0, -710.0, -709.0, 0.0, 3.0], np.float64),  # e⁷¹⁰ overflows float64, e⁷⁰⁹ not
+        ([-89.0, -88.5, 0.0], np.float32),  # float32's limit is ln(3.4e38) ≈ 88.7
+        ([-12, 3], np.int8),  # exp of int8 is float16: overflows above ≈ 11.1
+        ([np.nan, np.inf, -np.inf], np.float64),
+        ([], np.float64),
+    ],
+)
+def test_sigmoid_is_the_textbook_formula_and_silent_where_exp_overflows(
+    values: list[float], dtype: type
+) -> None:
+    x = np.array(values, dtype=dtype)
+    with np.errstate(over="ignore"):
+        expected = 1 / (1 + np.exp(-x))  # what σ computes, bit for bit (0 where e⁻ˣ is inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning would fail the test
+        got = Tensor(x).sigmoid().data
+    np.testing.assert_array_equal(got, expected)

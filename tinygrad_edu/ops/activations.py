@@ -23,19 +23,37 @@ def _zero(dtype: np.dtype[Any]) -> Array | int:
     return zero
 
 
+def _may_overflow_exp(a: Array) -> bool:
+    """True if eᵃ may overflow somewhere: some element is at least ln(largest float) (NaN: no)."""
+    return a.size > 0 and bool(np.maximum.reduce(a, axis=None) >= _exp_limit(a.dtype))
+
+
+@functools.cache
+def _exp_limit(dtype: np.dtype[Any]) -> float:
+    """ln of the largest number of the dtype ``np.exp`` gives for ``dtype`` input."""
+    result = np.exp(np.zeros((), dtype)).dtype
+    return float(np.log(np.finfo(result).max))
+
+
 class Sigmoid(Primitive):
     """f(x) = σ(x) = 1 / (1 + e⁻ˣ);  ∂f/∂x = σ(x)·(1 − σ(x));  ḟ = ẋ·σ(1 − σ). Range (0, 1).
 
     For x ≪ 0, e⁻ˣ overflows to inf and 1/(1 + inf) = 0 is the right limit, so the overflow is
     silenced rather than avoided; this keeps the textbook formula (and its exact bits) for every x.
+    Silencing costs more than the rest on a small array (NumPy sets its error state up in Python),
+    so it is done only where some −x is large enough to overflow.
     """
 
     __slots__ = ("saved",)
     formula = "σ′ = σ(1−σ)"
 
     def forward(self, x: Array) -> Array:
-        with np.errstate(over="ignore"):
-            out = 1 / (1 + np.exp(-x))
+        neg = -x
+        if _may_overflow_exp(neg):
+            with np.errstate(over="ignore"):
+                out = 1 / (1 + np.exp(neg))
+        else:
+            out = 1 / (1 + np.exp(neg))
         self.saved = (out,)
         return out
 
