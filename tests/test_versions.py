@@ -154,3 +154,30 @@ def test_a_change_seen_through_a_saved_view_is_refused() -> None:
         w -= 1.0
     with pytest.raises(RuntimeError, match=r"shares memory with 'w'"):
         loss.backward()
+
+
+def test_many_changes_keep_the_count_and_the_last_stamps() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    with no_grad():
+        w += 1.0  # version 1
+        w += 1.0  # version 2
+    loss = (w * w).sum()  # Mul saved w at version 2
+    with no_grad():
+        for _ in range(10):  # versions 3 … 12: more changes than the 8 stamps a tensor keeps
+            w += 1.0
+    assert w.version == 12
+    # The 8 stamps kept are all newer than the op, so only "at most 12 − 8 = 4" can be said.
+    with pytest.raises(RuntimeError, match=r"version 12, Mul saved version ≤ 4"):
+        loss.backward()
+
+
+def test_a_few_changes_say_exactly_which_version_the_op_saved() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    with no_grad():
+        w += 1.0
+        w += 1.0
+    loss = (w * w).sum()  # saved version 2
+    with no_grad():
+        w += 1.0
+    with pytest.raises(RuntimeError, match=r"version 3, Mul saved version 2\."):
+        loss.backward()

@@ -62,15 +62,20 @@ def mark_changed(*tensors: Any) -> None:
         return
     stamp = next_seq()
     for t in tensors:
-        t._version = getattr(t, "_version", 0) + 1
-        stamps = getattr(t, "_stamps", None)
-        t._stamps = (*stamps, stamp)[-KEPT_STAMPS:] if stamps else (stamp,)
+        try:
+            stamps = t._stamps
+        except AttributeError:  # the tensor's first change
+            t._version, t._stamps = 1, (stamp,)
+        else:
+            t._version += 1
+            t._stamps = (*stamps[1:], stamp) if len(stamps) == KEPT_STAMPS else (*stamps, stamp)
         owner = t.data
         if owner.base is not None:  # (most tensors own their memory: no walk to do)
             owner = _owner(owner)
         entry = _changed_memory.get(id(owner))
         if entry is not None and entry[1]() is owner:  # the same memory changed again (each step)
-            entry[0], entry[2] = stamp, t
+            entry[0] = stamp
+            entry[2] = t
         else:
             with contextlib.suppress(TypeError):  # (memory owned by an object without weak refs)
                 _changed_memory[id(owner)] = [stamp, weakref.ref(owner), t]
