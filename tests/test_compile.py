@@ -350,3 +350,15 @@ def test_repr_says_what_the_step_holds_and_how_to_see_its_code() -> None:
         "<CompiledStep of <lambda> with BatchGD: 1 program(s), 1 trace(s), 1 replay(s), "
         "0 eager call(s); print(step.code) shows the program>"
     )
+
+
+@pytest.mark.parametrize("name", ["one", "np", "h1", "params", "loss"])
+def test_an_input_named_like_a_name_of_the_program_is_renamed(name: str) -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    fn = eval(f"lambda {name}: (w * {name}).sum()", {"w": w})
+    step = compile_step(fn, BatchGD([w], lr=0.1))
+    losses = [step(np.array([3.0, 3.0])) for _ in range(3)]  # ∂/∂w = 3: w − 0.3 each step
+    assert step.stats["replays"] == 2
+    np.testing.assert_allclose(losses, [9.0, 7.2, 5.4])
+    np.testing.assert_allclose(w.data, [0.1, 1.1])
+    assert "def compiled_step(x0):" in step.code

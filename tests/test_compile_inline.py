@@ -1,8 +1,8 @@
 """Inlining in ``compile_step``: ops written out in the program, with the eager step's bits.
 
-Every row of the op table is compiled and checked against eager (``check=3`` raises on any
-difference); hand-written cases show what the program says, what is decided when traced and what
-is not, and which ops keep their method calls.
+Every row of the op table is compiled, in float64 and in float32, and checked against eager
+(``check=3`` raises on any difference); hand-written cases show what the program says, what is
+decided when traced and what is not, and which ops keep their method calls.
 """
 
 from __future__ import annotations
@@ -22,14 +22,17 @@ from tinygrad_edu.losses import binary_cross_entropy, mse
 from tinygrad_edu.optim import BatchGD
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("row", ROWS, ids=repr)
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_every_op_compiles_to_the_eager_bits(row: OpRow, data: st.DataObject) -> None:
+def test_every_op_compiles_to_the_eager_bits(
+    row: OpRow, dtype: type[np.floating[Any]], data: st.DataObject
+) -> None:
     arrays, params = data.draw(row.case)
-    ts = [Tensor(a, requires_grad=True) for a in arrays]
+    ts = [Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
     shape = row.fn(*ts, **params).shape
-    weights = Tensor(np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape))
+    weights = Tensor(np.linspace(-1.0, 1.0, int(np.prod(shape)), dtype=dtype).reshape(shape))
     step = compile_step(
         lambda: (row.fn(*ts, **params) * weights).sum(), BatchGD(ts, lr=0.01), check=3
     )
@@ -50,7 +53,7 @@ def test_simple_ops_are_written_out_as_their_math() -> None:
     code = _w1_step().code
     assert ".forward(" not in code and ".backward(" not in code
     assert "    h3 = np.tanh(h2)  # Tanh\n" in code
-    assert "    g_h2 = g_h3 * (1 - h3 * h3)\n" in code  # Tanh.backward's own expression
+    assert "    g_h2 = g_h3 * (one - h3 * h3)\n" in code  # Tanh.backward's own expression, 1 typed
     assert "    g_p0 = g_h1 * p1\n" in code and "    g_p1 = g_h1 * p0\n" in code  # ∂(a·b)
 
 
@@ -146,7 +149,7 @@ def test_a_branch_on_values_is_copied_not_decided() -> None:
     step = _one_op_step(_SignScale, x)
     for _ in range(4):  # lr 0.1, ∂/∂x = 2 while every x > 0: x₀ goes 0.5, 0.3, 0.1, −0.1
         step()
-    assert "if (p0 > 0).all() else 3.0" in step.code
+    assert "if (p0 > zero).all() else 3.0" in step.code
     np.testing.assert_allclose(x.data, [-0.4, 0.1])  # the last step took the 3x branch: − 0.3
     assert step.stats["replays"] == 3
 

@@ -15,6 +15,7 @@ optimizer.
 
 from __future__ import annotations
 
+import ast
 import linecache
 import re
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from ..autograd import Array, accumulate, add_reduce
 from ..guards import mark_changed
 from ..optim.base import Optimizer
 from ..tensor import Tensor, output_array
+from .constants import typed_constants
 from .inline import Inlined, inline
 from .trace import Source, Trace
 
@@ -77,6 +79,26 @@ class Program:
     ) -> None:
         self.source, self.run, self.update, self.tensors = source, run, update, tensors
         self.holds = holds
+
+
+class TypedNumber:
+    """``lr_as_float64(lr)``: a Python int or float as the read-only 0-d array NumPy would make of
+    it when it meets a float64 array (``lr * g``), made once per number rather than at every
+    product; anything else (a NumPy scalar, whose own dtype counts) is returned as it is."""
+
+    __slots__ = ("array", "dtype", "number")
+
+    def __init__(self, dtype: np.dtype[Any]) -> None:
+        self.dtype, self.number, self.array = dtype, None, None
+
+    def __call__(self, number: Any) -> Any:
+        if number is not self.number:
+            typed = number
+            if type(number) in (int, float):
+                typed = np.asarray(number, dtype=self.dtype)
+                typed.flags.writeable = False
+            self.number, self.array = number, typed
+        return self.array
 
 
 def _identifier(name: str, fallback: str) -> str:
@@ -183,14 +205,30 @@ def generate(
     signature = f"def compiled_step({', '.join(args)}):"
     sizes = ", ".join(f"param{i} {p.data.shape}" for i, p in enumerate(params))
     head.insert(0, f"    # paramN is optimizer.params[N]: {sizes}")
-    lines = [signature, *head, *body, "", "", *_update(optimizer, trace, tensor_name)]
+    typed = {a: np.dtype(d) for a, d in zip(args, dtypes, strict=True)}
+    lines = [signature, *typed_constants([*head, *body], typed, env)]
+    lines += ["", "", *_update(optimizer, trace, tensor_name, env)]
     inputs = list(zip(args, input_shapes, dtypes, strict=True)) if input_shapes is not None else []
     lines += ["", "", *_holds(params, tensors, tensor_names, env, inputs)]
     source = "\n".join(lines) + "\n"
+    clashes = _clashes(source, args, env)
+    if clashes:  # (an input named like one of the program's own names: it would hide that name)
+        renamed = ["" if a in clashes else n for a, n in zip(args, arg_names, strict=False)]
+        return generate(trace, optimizer, renamed, dtypes, input_shapes)
     filename = f"<compiled step {next(_names)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), env)
     return Program(source, env["compiled_step"], env["update"], env["holds"], tensors)
+
+
+def _clashes(source: str, args: list[str], env: dict[str, Any]) -> set[str]:
+    """The inputs' names that are also a global of the program, a variable ``compiled_step``
+    sets, or ``holds``'s first parameter."""
+    step = ast.parse(source).body[0]
+    taken = {"params"} | {
+        n.id for n in ast.walk(step) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    return {a for a in args if a in env or a in taken}
 
 
 def _holds(
@@ -229,19 +267,30 @@ def _ref(var: str) -> str:
     return f"param{var[1:]}" if var.startswith("p") else f"t{var[1:]}"
 
 
-def _update(optimizer: Optimizer, trace: Trace, tensor_name: Callable[[Tensor], str]) -> list[str]:
+def _update(
+    optimizer: Optimizer,
+    trace: Trace,
+    tensor_name: Callable[[Tensor], str],
+    env: dict[str, Any],
+) -> list[str]:
     """``update()``: plain gradient descent written out, or a call of the optimizer's own step."""
     if type(optimizer).step is not Optimizer.step:
         return ["def update():", f"    optimizer.step()  # {type(optimizer).__name__}.step"]
     ids = {id(t) for t in trace.leaves}
-    refs = [_ref(tensor_name(p)) for p in optimizer.params if id(p) in ids]
+    updated = [p for p in optimizer.params if id(p) in ids]
+    refs = [_ref(tensor_name(p)) for p in updated]
+    dtypes = {p.data.dtype for p in updated}
+    read = "optimizer.lr"
+    if len(dtypes) == 1 and (dtype := dtypes.pop()) in (np.float32, np.float64):
+        env[f"lr_as_{dtype.name}"] = TypedNumber(dtype)
+        read = f"lr_as_{dtype.name}(optimizer.lr)  # (a Python number: typed once, not at each ×)"
     return [
         "def update():",
         "    # Optimizer.step written out: p ← p − lr·∂L/∂p (lr read at every call)",
         "    if optimizer.weight_decay:",
         "        optimizer.step()  # (with L2 weight decay: the general rule)",
         "        return",
-        "    lr = optimizer.lr",
+        f"    lr = {read}",
         *(f"    {r}.data -= lr * {r}.grad" for r in refs),
         "    # (a graph recorded before this step must now refuse: the values changed)",
         f"    mark_changed({', '.join(refs)})",

@@ -293,6 +293,8 @@ class Writer(ast.NodeTransformer):
             return ast.Constant(value)
         count = sum(k.startswith(self.state.name) for k in self.state.frozen)
         name = f"{self.state.name}_k{count + 1}"
+        if isinstance(value, np.floating):  # (a 0-d array: the same arithmetic, less to convert)
+            value = np.asarray(value)
         if isinstance(value, np.ndarray):
             value.flags.writeable = False
         self.state.frozen[name] = self.state.env[name] = value
