@@ -362,3 +362,16 @@ def test_an_input_named_like_a_name_of_the_program_is_renamed(name: str) -> None
     np.testing.assert_allclose(losses, [9.0, 7.2, 5.4])
     np.testing.assert_allclose(w.data, [0.1, 1.1])
     assert "def compiled_step(x0):" in step.code
+
+
+def test_an_equal_dtype_that_is_another_object_still_replays() -> None:
+    # The program's quick guard compares dtypes with ``is``; an equal dtype that is another
+    # object (one with metadata) fails it, and the full guard must then replay, not retrace.
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    step = compile_step(lambda x: (w * x).sum(), BatchGD([w], lr=0.1))
+    step(np.array([3.0, 3.0]))
+    odd = np.array([3.0, 3.0], dtype=np.dtype(np.float64, metadata={"unit": "m"}))
+    assert odd.dtype == np.float64 and odd.dtype is not np.dtype(np.float64)
+    losses = [step(odd) for _ in range(2)]
+    assert step.stats["traces"] == 1 and step.stats["replays"] == 2
+    np.testing.assert_allclose(losses, [7.2, 5.4])  # w − 0.3 each step: Σ 3w

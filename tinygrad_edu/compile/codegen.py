@@ -239,15 +239,18 @@ def _holds(
     inputs: list[tuple[str, tuple[int, ...], Any]],
 ) -> list[str]:
     """``holds(params, *inputs)``: the same parameter tensors, every tensor read as traced, and
-    (when their traced shapes are given) the inputs' shapes and dtypes."""
+    (when their traced shapes are given) the inputs' shapes and dtypes.
+
+    A dtype is compared with ``is`` (NumPy shares one object per built-in dtype): a dtype equal
+    but not identical only fails this quick check, and the step's full guard then decides."""
     checks = [f"len(params) == {len(params)}"]
     checks += [f"params[{i}] is param{i}" for i in range(len(params))]
     for t in tensors:
         ref = _ref(names[id(t)])
         dtype = _dtype(env, t.data.dtype)
-        checks.append(f"{ref}.data.shape == {t.data.shape} and {ref}.data.dtype == {dtype}")
+        checks.append(f"{ref}.data.shape == {t.data.shape} and {ref}.data.dtype is {dtype}")
     for arg, shape, dtype in inputs:
-        checks.append(f"{arg}.shape == {tuple(shape)} and {arg}.dtype == {_dtype(env, dtype)}")
+        checks.append(f"{arg}.shape == {tuple(shape)} and {arg}.dtype is {_dtype(env, dtype)}")
     return [
         f"def holds({', '.join(['params', *(arg for arg, _, _ in inputs)])}):",
         "    # the guard: the parameters, the tensors read and the inputs are as traced",

@@ -128,8 +128,11 @@ class CompiledStep:
             and last.program is not None
             and last.layout == layout.version
             and last.program.holds(self.optimizer.params, *arrays)
-        ):
-            return self._replay(last, last.program, arrays)
+        ):  # (``_replay`` written out: a call less on every step)
+            self.stats["replays"] += 1
+            last.replayed = True
+            self.optimizer.zero_grad()
+            return float(last.program.run(*arrays).item())
         reason = mode_failure()
         if reason is not None:
             return self._eager(inputs, reason)
