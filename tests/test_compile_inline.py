@@ -68,6 +68,23 @@ def test_frozen_arithmetic_is_folded_once_and_gives_the_same_bits() -> None:
     assert "    g_h1 = mse2_k1 * mse2_diff\n" in step.code  # ∂L/∂p, written straight into g_h1
 
 
+def test_the_seed_spread_over_a_sum_is_folded_and_never_handed_out() -> None:
+    # Sum's backward copies g = 1 (the seed) into the summed shape: the same (4,) ones at every
+    # step, so it is made once. A parameter whose gradient it is gets a copy of its own, as the
+    # engine's fresh array: changing that .grad in place must not change the next step's.
+    p = Tensor([1.0, -2.0, 3.0, 0.5], requires_grad=True)
+    step = compile_step(lambda: p.sum(), BatchGD([p]), check=2)
+    for _ in range(3):
+        step.loss_and_grads()
+        assert p.grad is not None and p.grad.flags.writeable
+        assert p.grad.tolist() == [1.0, 1.0, 1.0, 1.0]
+        p.grad += 5.0
+    assert step.stats["replays"] == 2, step.stats
+    code = step.code
+    assert "# sum1_k1 = _spread(g_loss, (4,), None, False) = an array of shape (4,)" in code
+    assert "_spread(" not in code.replace("# sum1_k1 = _spread(", "")  # no call at each step
+
+
 def test_a_branch_on_shapes_is_decided_when_traced() -> None:
     w = Tensor([0.5, -0.5], requires_grad=True)  # 1-D: MatMul.backward takes its general path
     X = np.array([[1.0, 2.0], [3.0, 4.0]])

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..ops import dual, reductions
 
 __all__ = [
     "NotInlinable",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 _FROZEN_FACTS = ("ndim", "shape", "size")
+#: Helpers whose result depends on their arguments alone: a call on frozen values folds.
+_PURE_CALLS = (reductions._spread, dual.broadcast_to)
 _SIMPLE = (type(None), bool, int, float, str)
 
 
@@ -85,6 +88,12 @@ def value_of(node: ast.AST, state: OpState) -> Any:
         return _UNARY[type(node.op)](value_of(node.operand, state))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         return _BINARY[type(node.op)](value_of(node.left, state), value_of(node.right, state))
+    if isinstance(node, ast.Tuple):
+        return tuple(value_of(e, state) for e in node.elts)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        fn = state.env.get(node.func.id)
+        if any(fn is pure for pure in _PURE_CALLS):
+            return fn(*(value_of(a, state) for a in node.args))  # type: ignore[misc]
     if isinstance(node, ast.BoolOp):
         values = [value_of(v, state) for v in node.values]
         return all(values) if isinstance(node.op, ast.And) else any(values)

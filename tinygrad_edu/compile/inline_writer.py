@@ -276,7 +276,8 @@ class Writer(ast.NodeTransformer):
         return self._fold(node)
 
     def _fold(self, node: ast.expr) -> ast.AST:
-        """Arithmetic on frozen values alone (``g / n * 2`` with g the seed), computed once now.
+        """Arithmetic or a pure helper's call on frozen values alone (``g / n * 2`` with g the
+        seed), computed once now.
 
         The same operations on the same values give the same bits as at every replay; the
         result is kept in the program's globals (read-only if an array) with a comment."""
@@ -301,6 +302,11 @@ class Writer(ast.NodeTransformer):
         note = f"# {name} = {ast.unparse(renamed)} = {show(value)} (folded when traced)"
         self.notes.append(note)
         return ast.Name(name, ast.Load())
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        """A call of a pure helper on frozen values (``_spread(g_loss, (4,), None, False)``
+        with g the seed), folded; any other call is written out."""
+        return self._fold(node)
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
         """``a if test else b`` with a frozen test: the branch it picks."""
