@@ -352,7 +352,9 @@ def test_repr_says_what_the_step_holds_and_how_to_see_its_code() -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["one", "np", "h1", "params", "loss"])
+@pytest.mark.parametrize(
+    "name", ["one", "np", "h1", "params", "loss", "len", "isinstance", "inputs", "value"]
+)
 def test_an_input_named_like_a_name_of_the_program_is_renamed(name: str) -> None:
     w = Tensor([1.0, 2.0], requires_grad=True)
     fn = eval(f"lambda {name}: (w * {name}).sum()", {"w": w})
@@ -375,3 +377,35 @@ def test_an_equal_dtype_that_is_another_object_still_replays() -> None:
     losses = [step(odd) for _ in range(2)]
     assert step.stats["traces"] == 1 and step.stats["replays"] == 2
     np.testing.assert_allclose(losses, [7.2, 5.4])  # w − 0.3 each step: Σ 3w
+
+
+def test_a_replayed_step_is_one_function_made_of_the_lines_step_code_shows() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    step = compile_step(lambda x: (w * x).sum(), BatchGD([w], lr=0.1))
+    losses = [step(np.array([3.0, 3.0])) for _ in range(4)]  # ∂/∂w = 3: w − 0.3 each step
+    np.testing.assert_allclose(losses, [9.0, 7.2, 5.4, 3.6])
+    assert step.stats == {"traces": 1, "replays": 3, "eager": 0, "reason": None}
+    replay = step.replay_code
+    assert replay.startswith("def replay(*inputs):\n")
+    body = step.code.split("\n\n\ndef update():")[0].splitlines()[1:-1]  # (def, return loss)
+    at = [replay.index(line + "\n") for line in body]  # each of compiled_step's lines, in order
+    assert at == sorted(at) and "    w -= " not in replay
+    assert "    param0.data -= lr * param0.grad\n" in replay  # ... and update's
+
+
+def test_a_guard_that_fails_inside_the_one_function_replay_takes_the_full_path() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    step = compile_step(lambda x: (w * x).sum(), BatchGD([w], lr=0.1))
+    for _ in range(2):
+        step(np.array([3.0, 3.0]))
+    with pytest.raises(TypeError, match=r"takes 1 input\(s\) \(as fn does\), got 2"):
+        step(np.array([3.0, 3.0]), np.array([1.0]))
+    with no_grad(), pytest.raises(RuntimeError, match="no_grad"):
+        step(np.array([3.0, 3.0]))
+    assert step(np.array([[3.0, 3.0]])) == pytest.approx(3 * (0.4 + 1.4))  # (1, 2): traced again
+    assert step.stats["traces"] == 2
+    other = Tensor([0.0, 0.0], requires_grad=True)
+    step.optimizer.params[0] = other  # a parameter replaced: the replay's guard must see it
+    assert step(np.array([3.0, 3.0])) == pytest.approx(3 * (0.1 + 1.1))  # fn still reads w
+    assert step.stats["traces"] == 3 and other.data.tolist() == [0.0, 0.0]  # (no gradient)
+    np.testing.assert_allclose(w.data, [0.1, 1.1])  # (no longer the optimizer's)

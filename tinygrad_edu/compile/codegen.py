@@ -14,6 +14,7 @@ What the program calls when it runs (``own``, ``give``, ``lr_as_float64``) is in
 from __future__ import annotations
 
 import ast
+import builtins
 import linecache
 import re
 from collections.abc import Callable, Sequence
@@ -22,12 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from .._config import fast
 from ..autograd import Array, add_reduce
 from ..guards import mark_changed
+from ..nn.layout import layout
 from ..optim.base import Optimizer
 from ..tensor import Tensor, output_array
 from .constants import typed_constants
 from .inline import Inlined, inline
+from .replay import replay_lines
 from .runtime import TypedNumber, give, own
 from .trace import Source, Trace
 
@@ -39,7 +43,9 @@ _names = count(1)
 class Program:
     """A generated step: ``run(*arrays)`` returns the loss array and leaves the gradients in
     ``.grad``; ``update()`` is the optimizer's step; ``holds(params, *inputs)`` its guard on the
-    optimizer's parameters and the tensors it reads (``tensors``); ``source`` is their text."""
+    optimizer's parameters and the tensors it reads (``tensors``); ``source`` is their text.
+    ``replay(*inputs)`` is all of a replayed step in one function (``replay_source``; see
+    ``replay``): the loss as a float, or ``None`` if a guard fails."""
 
     def __init__(
         self,
@@ -48,9 +54,11 @@ class Program:
         update: Callable[[], None],
         holds: Callable[..., bool],
         tensors: list[Tensor],
+        replay_source: str,
     ) -> None:
         self.source, self.run, self.update, self.tensors = source, run, update, tensors
-        self.holds = holds
+        self.holds, self.replay_source = holds, replay_source
+        self.replay: Callable[..., float | None] = run.__globals__["replay"]
 
 
 def _identifier(name: str, fallback: str) -> str:
@@ -158,40 +166,56 @@ def generate(
     sizes = ", ".join(f"param{i} {p.data.shape}" for i, p in enumerate(params))
     head.insert(0, f"    # paramN is optimizer.params[N]: {sizes}")
     typed = {a: np.dtype(d) for a, d in zip(args, dtypes, strict=True)}
-    lines = [signature, *typed_constants([*head, *body], typed, env)]
-    lines += ["", "", *_update(optimizer, trace, tensor_name, env)]
+    step_lines = [signature, *typed_constants([*head, *body], typed, env)]
+    update_lines = _update(optimizer, trace, tensor_name, env)
     inputs = list(zip(args, input_shapes, dtypes, strict=True)) if input_shapes is not None else []
-    lines += ["", "", *_holds(params, tensors, tensor_names, env, inputs)]
+    checks = _checks(params, tensors, tensor_names, env, inputs)
+    holds_lines = [
+        f"def holds({', '.join(['params', *(arg for arg, _, _ in inputs)])}):",
+        "    # the guard: the parameters, the tensors read and the inputs are as traced",
+        "    return (",
+        *(f"        {'and ' if i else ''}{c}" for i, c in enumerate(checks)),
+        "    )",
+    ]
+    lines = [*step_lines, "", "", *update_lines, "", "", *holds_lines]
     source = "\n".join(lines) + "\n"
-    clashes = _clashes(source, args, env)
+    replay = replay_lines(args, checks, step_lines, update_lines, layout.version)
+    replay_source = "\n".join(replay) + "\n"
+    env.update(Tensor=Tensor, asarray=np.asarray, fast=fast, layout=layout)
+    clashes = _clashes(source, replay_source, args, env)
     if clashes:  # (an input named like one of the program's own names: it would hide that name)
         renamed = ["" if a in clashes else n for a, n in zip(args, arg_names, strict=False)]
         return generate(trace, optimizer, renamed, dtypes, input_shapes)
     filename = f"<compiled step {next(_names)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), env)
-    return Program(source, env["compiled_step"], env["update"], env["holds"], tensors)
+    text = f"{source}\n\n{replay_source}"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), env)
+    return Program(
+        source, env["compiled_step"], env["update"], env["holds"], tensors, replay_source
+    )
 
 
-def _clashes(source: str, args: list[str], env: dict[str, Any]) -> set[str]:
-    """The inputs' names that are also a global of the program, a variable ``compiled_step``
-    sets, or ``holds``'s first parameter."""
+def _clashes(source: str, replay_source: str, args: list[str], env: dict[str, Any]) -> set[str]:
+    """The inputs' names that are also a global of the program, a variable ``compiled_step`` or
+    ``replay`` sets for itself, ``holds``'s first parameter or a built-in the program calls."""
     step = ast.parse(source).body[0]
-    taken = {"params"} | {
+    taken = {"params", "inputs", "value"} | {
         n.id for n in ast.walk(step) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
+    read = {n.id for n in ast.walk(ast.parse(source + replay_source)) if isinstance(n, ast.Name)}
+    taken |= read & set(dir(builtins))
     return {a for a in args if a in env or a in taken}
 
 
-def _holds(
+def _checks(
     params: Sequence[Tensor],
     tensors: list[Tensor],
     names: dict[int, str],
     env: dict[str, Any],
     inputs: list[tuple[str, tuple[int, ...], Any]],
 ) -> list[str]:
-    """``holds(params, *inputs)``: the same parameter tensors, every tensor read as traced, and
-    (when their traced shapes are given) the inputs' shapes and dtypes.
+    """The guard's tests: the same parameter tensors (``params``), every tensor read as traced,
+    and (when their traced shapes are given) the inputs' shapes and dtypes.
 
     A dtype is compared with ``is`` (NumPy shares one object per built-in dtype): a dtype equal
     but not identical only fails this quick check, and the step's full guard then decides."""
@@ -203,13 +227,7 @@ def _holds(
         checks.append(f"{ref}.data.shape == {t.data.shape} and {ref}.data.dtype is {dtype}")
     for arg, shape, dtype in inputs:
         checks.append(f"{arg}.shape == {tuple(shape)} and {arg}.dtype is {_dtype(env, dtype)}")
-    return [
-        f"def holds({', '.join(['params', *(arg for arg, _, _ in inputs)])}):",
-        "    # the guard: the parameters, the tensors read and the inputs are as traced",
-        "    return (",
-        *(f"        {'and ' if i else ''}{c}" for i, c in enumerate(checks)),
-        "    )",
-    ]
+    return checks
 
 
 def _dtype(env: dict[str, Any], dtype: Any) -> str:

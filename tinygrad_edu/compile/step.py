@@ -74,6 +74,9 @@ class CompiledStep:
         self.stats: dict[str, Any] = {"traces": 0, "replays": 0, "eager": 0, "reason": None}
         self._cache: OrderedDict[Signature, _Entry] = OrderedDict()
         self._last: _Entry | None = None
+        self._fast_replay: Callable[..., float | None] | None = (
+            None  # (the last program's, once checked)
+        )
 
     @property
     def code(self) -> str:
@@ -83,10 +86,19 @@ class CompiledStep:
             raise RuntimeError(f"compile_step: no compiled program to show ({why})")
         return self._last.program.source
 
+    @property
+    def replay_code(self) -> str:
+        """What a replayed ``step(*inputs)`` runs: ``code``'s functions as one (``replay``)."""
+        if self._last is None or self._last.program is None:
+            _ = self.code  # (the same error)
+        assert self._last is not None and self._last.program is not None
+        return self._last.program.replay_source
+
     def clear(self) -> None:
         """Forget every program: the next call traces again (after changing a frozen flag)."""
         self._cache.clear()
         self._last = None
+        self._fast_replay = None
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
@@ -103,14 +115,22 @@ class CompiledStep:
         )
 
     def __call__(self, *inputs: Any) -> float:
+        replay = self._fast_replay
+        if replay is not None and (value := replay(*inputs)) is not None:
+            self.stats["replays"] += 1  # (the common case: the last program, its guards held)
+            return value
         if self.check and self.stats["traces"] + self.stats["replays"] < self.check:
             return self._checked(inputs)
         value = self.loss_and_grads(*inputs)
         last = self._last
         if last is not None and last.program is not None and last.replayed:
             last.program.update()
+            self._fast_replay = (
+                last.program.replay
+            )  # (the next call with the same guards: one call)
         else:
             self.optimizer.step()
+            self._fast_replay = None
         return value
 
     def loss_and_grads(self, *inputs: Any) -> float:
