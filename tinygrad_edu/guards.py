@@ -26,6 +26,7 @@ import inspect
 import itertools
 import traceback
 import weakref
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -63,12 +64,11 @@ def mark_changed(*tensors: Any) -> None:
     stamp = next_seq()
     for t in tensors:
         try:
-            stamps = t._stamps
+            t._stamps.append(stamp)  # (a deque of the last KEPT_STAMPS: the oldest drops out)
         except AttributeError:  # the tensor's first change
-            t._version, t._stamps = 1, (stamp,)
+            t._version, t._stamps = 1, deque((stamp,), maxlen=KEPT_STAMPS)
         else:
             t._version += 1
-            t._stamps = (*stamps[1:], stamp) if len(stamps) == KEPT_STAMPS else (*stamps, stamp)
         owner = t.data
         if owner.base is not None:  # (most tensors own their memory: no walk to do)
             owner = _owner(owner)
