@@ -11,7 +11,7 @@ import pytest
 from tinygrad_edu import Tensor, compile_step, losses, no_grad
 from tinygrad_edu.compile import StepMismatchError
 from tinygrad_edu.data import load_home_prices
-from tinygrad_edu.nn import Dense, Sequential
+from tinygrad_edu.nn import BatchNorm1d, Dense, Sequential
 from tinygrad_edu.optim import Adam, BatchGD, MiniBatchGD, Optimizer, StochasticGD
 from tinygrad_edu.train import fit
 
@@ -207,6 +207,36 @@ def test_branch_on_loss_value_stays_eager_and_equals_eager() -> None:
     assert step.stats["replays"] == 0 and "item" in step.stats["reason"]
     with pytest.raises(RuntimeError, match="item"):
         _ = step.code
+
+
+def test_batchnorm_running_statistics_are_updated_at_every_compiled_step_as_eager() -> None:
+    # The running statistics are Python updates outside the graph: a replay of the graph alone
+    # would update them once, at the trace, and then never again.
+    X = np.array([[1.0, -2.0], [3.0, 0.5], [-1.0, 2.0], [0.0, 1.5]])
+    y = np.array([[1.0], [0.0], [2.0], [-1.0]])
+
+    def run(compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+        first = Dense(2, 2, weight_init="ones", bias_init="zeros")
+        first.weight.data[:] = [[1.0, -0.5], [0.25, 2.0]]
+        norm, last = BatchNorm1d(2), Dense(2, 1, weight_init="ones", bias_init="zeros")
+        model = Sequential(first, norm, last)
+        opt = BatchGD(model.parameters(), lr=0.1)
+        step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), opt) if compiled else None
+        for _ in range(3):
+            if step is None:
+                opt.zero_grad()
+                losses.mse(model(Tensor(X)), Tensor(y)).backward()
+                opt.step()
+            else:
+                step(X, y)
+        assert norm.running_mean is not None and norm.num_batches_tracked is not None
+        return norm.running_mean.data, norm.num_batches_tracked.data, last.weight.data, step
+
+    mean, batches, w, step = run(True)
+    eager_mean, eager_batches, eager_w, _ = run(False)
+    assert int(batches) == int(eager_batches) == 3
+    assert np.array_equal(mean, eager_mean) and np.array_equal(w, eager_w)
+    assert step.stats["replays"] == 0 and "in place" in step.stats["reason"]
 
 
 def test_branch_on_a_global_flag_is_frozen_and_check_mode_catches_it() -> None:

@@ -134,7 +134,10 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
             "a branch on it would be frozen, so every call runs eagerly"
         )
     elif changed:
-        trace.reason = "the step changed a tensor in place; every call runs eagerly"
+        trace.reason = (
+            "the step changed a tensor in place (an in-place op, or a layer's running statistics "
+            "such as BatchNorm1d's in training mode); every call runs eagerly"
+        )
     return trace
 
 

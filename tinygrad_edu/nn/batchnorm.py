@@ -8,6 +8,7 @@ import numpy as np
 
 from .._checks import count, float_dtype, fraction, positive_number
 from ..autograd import Array
+from ..guards import mark_changed
 from ..tensor import Tensor
 from .module import Module
 
@@ -127,6 +128,9 @@ class BatchNorm1d(Module):
         rm, rv = self.running_mean.data, self.running_var.data
         np.copyto(rm, factor * mean + (1 - factor) * rm)
         np.copyto(rv, factor * unbiased + (1 - factor) * rv)
+        # Stamped like any in-place change: a graph that read the old statistics (eval mode)
+        # refuses its backward, and compile_step sees Python state it could not replay.
+        mark_changed(self.running_mean, self.running_var, self.num_batches_tracked)
 
     def extra_repr(self) -> str:
         return (
