@@ -125,9 +125,8 @@ class CompiledStep:
         last = self._last
         if last is not None and last.program is not None and last.replayed:
             last.program.update()
-            self._fast_replay = (
-                last.program.replay
-            )  # (the next call with the same guards: one call)
+            # the next call with the same guards: one call
+            self._fast_replay = last.program.replay
         else:
             self.optimizer.step()
             self._fast_replay = None
