@@ -423,6 +423,38 @@ def test_a_replayed_step_is_one_function_made_of_the_lines_step_code_shows() -> 
     assert "    param0.data -= lr * param0.grad\n" in replay  # ... and update's
 
 
+def test_a_replay_skips_zero_grad_only_where_it_would_change_nothing() -> None:
+    # Every parameter gets a gradient, and zero_grad is Optimizer's: it would only set None first.
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    step = compile_step(lambda x: (w * x).sum(), BatchGD([w], lr=0.1))
+    losses = [step(np.array([3.0, 3.0])) for _ in range(3)]
+    np.testing.assert_allclose(losses, [9.0, 7.2, 5.4])
+    assert "optimizer.zero_grad()\n" not in step.replay_code
+    np.testing.assert_array_equal(w.grad, [3.0, 3.0])  # this step's gradient, not a sum of three
+
+    # A parameter the loss does not reach: only zero_grad empties its .grad, as in eager.
+    unused = Tensor([5.0], requires_grad=True)
+    step = compile_step(lambda x: (w * x).sum(), BatchGD([w, unused], lr=0.1))
+    for _ in range(3):
+        unused.grad = np.array([1.0])
+        step(np.array([3.0, 3.0]))
+        assert unused.grad is None
+    assert step.stats["replays"] == 2 and "    optimizer.zero_grad()\n" in step.replay_code
+
+    # A zero_grad of the user's own runs at every step.
+    class CountingGD(BatchGD):
+        calls = 0
+
+        def zero_grad(self) -> None:
+            CountingGD.calls += 1
+            super().zero_grad()
+
+    step = compile_step(lambda x: (w * x).sum(), CountingGD([w], lr=0.1))
+    for _ in range(4):
+        step(np.array([3.0, 3.0]))
+    assert CountingGD.calls == 4 and step.stats["replays"] == 3
+
+
 def test_a_guard_that_fails_inside_the_one_function_replay_takes_the_full_path() -> None:
     w = Tensor([1.0, 2.0], requires_grad=True)
     step = compile_step(lambda x: (w * x).sum(), BatchGD([w], lr=0.1))

@@ -179,9 +179,15 @@ def generate(
     ]
     lines = [*step_lines, "", "", *update_lines, "", "", *holds_lines]
     source = "\n".join(lines) + "\n"
-    replay = replay_lines(args, checks, step_lines, update_lines, layout.version)
+    reached = {id(t) for t in trace.leaves}
+    sets_every_grad = type(optimizer).zero_grad is Optimizer.zero_grad and all(
+        id(p) in reached for p in params
+    )
+    replay = replay_lines(
+        args, checks, step_lines, update_lines, layout.version, zero_grad=not sets_every_grad
+    )
     replay_source = "\n".join(replay) + "\n"
-    env.update(Tensor=Tensor, asarray=np.asarray, fast=fast, layout=layout)
+    env.update(Tensor=Tensor, asarray=np.asarray, ndarray=np.ndarray, fast=fast, layout=layout)
     clashes = _clashes(source, replay_source, args, env)
     if clashes:  # (an input named like one of the program's own names: it would hide that name)
         renamed = ["" if a in clashes else n for a, n in zip(args, arg_names, strict=False)]

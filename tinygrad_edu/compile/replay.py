@@ -6,7 +6,11 @@ of Python around a few µs of NumPy on a small model; ``replay`` is the same lin
 function — the guard's test, then ``compiled_step``'s lines, then ``update``'s — so a step is
 one call. It returns the loss as a float, or ``None`` when a guard fails (``CompiledStep`` then
 takes its general path, which says why or traces again). Nothing in it is new code: every line
-comes from the three functions ``step.code`` shows.
+comes from the three functions ``step.code`` shows, and two shortcuts keep their effect:
+
+* an input that already is an ``ndarray`` is taken as it is (``asarray`` would return it too);
+* ``optimizer.zero_grad()`` is left out when it is ``Optimizer``'s own and ``compiled_step`` sets
+  every parameter's ``.grad``: all it would do is set them to ``None`` first.
 """
 
 from __future__ import annotations
@@ -22,12 +26,18 @@ def replay_lines(
     step_lines: Sequence[str],
     update_lines: Sequence[str],
     layout_version: int,
+    zero_grad: bool = True,
 ) -> list[str]:
     """The source of ``replay(*inputs)`` from the lines of ``holds``' ``checks`` (on ``params``
-    and ``args``), ``compiled_step`` and ``update``, for a model layout at ``layout_version``."""
+    and ``args``), ``compiled_step`` and ``update``, for a model layout at ``layout_version``;
+    ``zero_grad=False`` when ``compiled_step`` sets every parameter's ``.grad`` anyway."""
     if step_lines[-1] != "    return loss" or update_lines[0] != "def update():":
         raise ValueError("replay_lines: compiled_step must end in 'return loss'; update is def")
-    convert = [f"    {a} = {a}.data if isinstance({a}, Tensor) else asarray({a})" for a in args]
+    convert = [
+        f"    {a} = {a} if type({a}) is ndarray else {a}.data if isinstance({a}, Tensor) "
+        f"else asarray({a})"
+        for a in args
+    ]
     unpack = f"    {', '.join(args)}{',' if len(args) == 1 else ''} = inputs" if args else ""
     update = [
         "        return value" if line == "        return" else line for line in update_lines[1:]
@@ -44,7 +54,9 @@ def replay_lines(
         *(f"        {'and ' if i else ''}{c}" for i, c in enumerate(checks)),
         "    ):",
         "        return None",
-        "    optimizer.zero_grad()",
+        "    optimizer.zero_grad()"
+        if zero_grad
+        else "    # (optimizer.zero_grad() left out: compiled_step sets every parameter's .grad)",
         *step_lines[1:-1],
         "    value = float(loss.item())",
         *update,
