@@ -3,6 +3,9 @@ place under no_grad and refuse outside it, as in PyTorch."""
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -154,6 +157,34 @@ def test_a_change_seen_through_a_saved_view_is_refused() -> None:
         w -= 1.0
     with pytest.raises(RuntimeError, match=r"shares memory with 'w'"):
         loss.backward()
+
+
+def test_a_view_of_a_new_array_given_to_a_tensor_is_still_watched() -> None:
+    # mark_changed remembers where a tensor's memory is, for the next step; an array put in
+    # .data since then must be looked up afresh, or changes to it would go unseen.
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="w")
+    with no_grad():
+        w -= 1.0  # (remembers w's first array)
+    w.data = np.array([[5.0, 6.0], [7.0, 8.0]])
+    x = Tensor([[1.0, 0.0]], requires_grad=True)
+    loss = (x @ w.T).sum()  # MatMul saved w.T, a view of the new array
+    with no_grad():
+        w -= 1.0
+    with pytest.raises(RuntimeError, match=r"shares memory with 'w'"):
+        loss.backward()
+
+
+def test_a_copied_tensor_has_its_own_memory_watched() -> None:
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="w")
+    with no_grad():
+        w -= 1.0
+    for copied in (copy.deepcopy(w), pickle.loads(pickle.dumps(w))):
+        assert copied.version == 1 and copied.data is not w.data
+        loss = (Tensor([[1.0, 0.0]]) @ copied.T).sum()
+        with no_grad():
+            copied -= 1.0
+        with pytest.raises(RuntimeError, match=r"shares memory with 'w'"):
+            loss.backward()
 
 
 def test_many_changes_keep_the_count_and_the_last_stamps() -> None:

@@ -20,14 +20,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import itertools
 import traceback
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -64,26 +63,56 @@ def mark_changed(*tensors: Any) -> None:
     stamp = next_seq()
     for t in tensors:
         try:
-            t._stamps.append(stamp)  # (a deque of the last KEPT_STAMPS: the oldest drops out)
+            stamps = t._stamps
         except AttributeError:  # the tensor's first change
-            t._version, t._stamps = 1, deque((stamp,), maxlen=KEPT_STAMPS)
-        else:
-            t._version += 1
-        owner = t.data
-        if owner.base is not None:  # (most tensors own their memory: no walk to do)
-            owner = _owner(owner)
-        entry = _changed_memory.get(id(owner))
-        if entry is not None and entry[1]() is owner:  # the same memory changed again (each step)
+            stamps = t._stamps = Stamps()
+            t._version = 0
+        stamps.append(stamp)
+        t._version += 1
+        data = t.data
+        if stamps.data is not data:  # (a new array since the last change: find its memory)
+            stamps.data, stamps.entry = data, _memory_entry(data, t)
+        entry = stamps.entry
+        if entry is not None:
             entry[0] = stamp
             entry[2] = t
-        else:
-            with contextlib.suppress(TypeError):  # (memory owned by an object without weak refs)
-                _changed_memory[id(owner)] = [stamp, weakref.ref(owner), t]
     if len(_changed_memory) > 4096:  # forget memory that no longer exists
         for key, (_, ref, _t) in list(_changed_memory.items()):
             if ref() is None:
                 del _changed_memory[key]
     changes.last = stamp
+
+
+class Stamps(deque[int]):
+    """A tensor's last ``KEPT_STAMPS`` change stamps (the oldest drops out), and the entry of
+    ``_changed_memory`` for the array they were made on: the same array changes at every
+    optimizer step, and looking its memory up again each time would cost most of the stamp."""
+
+    __slots__ = ("data", "entry")
+
+    def __init__(self) -> None:
+        super().__init__((), KEPT_STAMPS)
+        self.data: Any = None  # (held, so its memory and its entry stay alive)
+        self.entry: list[Any] | None = None
+
+    def __reduce__(self) -> tuple[type[Stamps], tuple[()], None, Iterator[int]]:
+        # A copy (deepcopy, pickle) keeps the stamps but not the entry: a copied entry would
+        # not be the one in ``_changed_memory``, and changes of the copy would go unseen.
+        return Stamps, (), None, iter(self)
+
+
+def _memory_entry(data: Any, t: Any) -> list[Any] | None:
+    """The ``_changed_memory`` entry of the memory ``data`` lives in (made if new), or None for
+    memory owned by an object that cannot be weakly referenced (it is then not tracked)."""
+    owner = data if data.base is None else _owner(data)  # (most tensors own their memory)
+    entry = _changed_memory.get(id(owner))
+    if entry is None or entry[1]() is not owner:  # (new memory, or an id reused)
+        try:
+            entry = [0, weakref.ref(owner), t]
+        except TypeError:
+            return None
+        _changed_memory[id(owner)] = entry
+    return entry
 
 
 #: id of an array that owns memory → [stamp of its last in-place change, the array, the tensor].
