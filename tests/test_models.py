@@ -186,6 +186,19 @@ def test_one_epoch_by_hand() -> None:
     )
 
 
+def test_a_graph_recorded_before_fit_refuses_backward_after_it() -> None:
+    # fit changes the weights in place, as an optimizer step does: a loss recorded on the old
+    # weights must not be differentiated at the new ones.
+    m = MyNN(lr=0.5)
+    x = Tensor([[0.5, 1.0]])
+    stale = (m(x) * 1.0).sum()  # sigmoid saved its output; the affine op saved the weights
+    versions = [p.version for p in m.parameters()]
+    m.fit([[0.0, 0.0]], [1], epochs=2, loss_threshold=None)
+    assert [p.version for p in m.parameters()] == [v + 2 for v in versions]
+    with pytest.raises(RuntimeError, match="modified in place"):
+        stale.backward()
+
+
 def test_mynn_starts_as_the_notebook_and_checks_its_input() -> None:
     m = MyNN()
     assert (float(m.w1), float(m.w2), float(m.bias), m.lr) == (1.0, 1.0, 0.0, 0.5)

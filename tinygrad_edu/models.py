@@ -26,6 +26,7 @@ import numpy as np
 from ._config import no_grad
 from .autograd import Array
 from .estimators import OPTIMIZERS, LinearRegression, LogisticRegression, make_optimizer
+from .guards import mark_changed
 from .losses import binary_cross_entropy
 from .nn import Module
 from .tensor import Tensor
@@ -147,6 +148,7 @@ class MyNN(Module):
                 for p in params:
                     assert p.grad is not None
                     p.data -= self.lr * p.grad
+                mark_changed(*params)  # (a graph recorded before now must not use old weights)
             value = loss.item()
             history.loss.append(value)
             history.update_loss.append(value)
