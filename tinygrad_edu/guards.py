@@ -92,7 +92,9 @@ class Stamps(deque[int]):
 
     def __init__(self) -> None:
         super().__init__((), KEPT_STAMPS)
-        self.data: Any = None  # (held, so its memory and its entry stay alive)
+        # Held, so that its memory and entry stay alive (and its id is not reused): an array
+        # replaced in ``t.data`` is freed at the tensor's next change, or with the tensor.
+        self.data: Any = None
         self.entry: list[Any] | None = None
 
     def __reduce__(self) -> tuple[type[Stamps], tuple[()], None, Iterator[int]]:
