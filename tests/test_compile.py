@@ -260,6 +260,22 @@ def test_branch_on_a_global_flag_is_frozen_and_check_mode_catches_it() -> None:
     step(X, y)
 
 
+def test_which_tensor_a_name_holds_is_frozen_its_values_are_not() -> None:
+    # loss = Σ (w·x − target)² with w = (1, 2), x = (1, 1): 1 + 4 = 5 for target (0, 0).
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    scope = {"target": Tensor([0.0, 0.0])}
+    step = compile_step(lambda x: ((w * x - scope["target"]) ** 2).sum(), BatchGD([w]))
+    x = np.array([1.0, 1.0])
+    assert [step.loss_and_grads(x) for _ in range(2)] == [5.0, 5.0]  # (a trace, a replay)
+    with no_grad():
+        scope["target"] += 1.0  # new values in the same tensor: read afresh, (0)² + 1² = 1
+    assert step.loss_and_grads(x) == 1.0
+    scope["target"] = Tensor([10.0, 10.0])  # another tensor under the name: not seen ...
+    assert step.loss_and_grads(x) == 1.0
+    step.clear()  # ... until the step traces again: 9² + 8² = 145
+    assert step.loss_and_grads(x) == 145.0
+
+
 def test_dropout_mask_is_not_frozen() -> None:
     from tinygrad_edu.nn import Dropout
 
