@@ -276,6 +276,54 @@ def test_which_tensor_a_name_holds_is_frozen_its_values_are_not() -> None:
     assert step.loss_and_grads(x) == 145.0
 
 
+def _eager_and_compiled(change: Callable[[Tensor, Tensor, list[Any]], None]) -> list[Any]:
+    """Two steps, ``change(w, v, calls)``, two more steps: eagerly, then compiled."""
+    return [_four_steps(change, compiled) for compiled in (False, True)]
+
+
+def _four_steps(change: Callable[[Tensor, Tensor, list[Any]], None], compiled: bool) -> Any:
+    w, v = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0], requires_grad=True)
+    opt = BatchGD([w, v], lr=0.1)
+
+    def fn(x: Any) -> Tensor:
+        return ((w * x).sum() * v).sum()
+
+    def eager(x: Any) -> float:
+        opt.zero_grad()
+        loss = fn(Tensor(x))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    go = compile_step(fn, opt) if compiled else eager
+    calls: list[Any] = []
+    x = np.array([1.0, 1.0])
+    losses = [go(x), go(x)]
+    change(w, v, calls)
+    losses += [go(x), go(x)]
+    return losses, w.data.tolist(), v.data.tolist(), calls
+
+
+def test_a_parameter_frozen_after_the_trace_is_left_alone_as_in_eager() -> None:
+    def freeze(w: Tensor, v: Tensor, calls: list[Any]) -> None:
+        v.requires_grad = False  # (fine-tuning: stop training one parameter)
+
+    eager, compiled = _eager_and_compiled(freeze)
+    assert compiled == eager
+    assert eager[2] == [pytest.approx(2.46)]  # v: 3 − 0.1·3 − 0.1·2.4, then no more updates
+
+
+def test_a_hook_registered_after_the_trace_runs_as_in_eager() -> None:
+    def hook(w: Tensor, v: Tensor, calls: list[Any]) -> None:
+        w.register_hook(lambda g: calls.append(g.tolist()) or g * 0)
+
+    eager, compiled = _eager_and_compiled(hook)
+    assert compiled == eager
+    # The hook sees ∂L/∂w = v·x with v = 2.46, then 2.46 − 0.1·(0.43 + 1.43); w no longer moves.
+    assert eager[3] == [[pytest.approx(2.46)] * 2, [pytest.approx(2.274)] * 2]
+    assert eager[1] == [pytest.approx(0.43), pytest.approx(1.43)]
+
+
 def test_dropout_mask_is_not_frozen() -> None:
     from tinygrad_edu.nn import Dropout
 
@@ -434,7 +482,10 @@ def test_a_replayed_step_is_one_function_made_of_the_lines_step_code_shows() -> 
     replay = step.replay_code
     assert replay.startswith("def replay(*inputs):\n")
     body = step.code.split("\n\n\ndef update():")[0].splitlines()[1:-1]  # (def, return loss)
-    at = [replay.index(line + "\n") for line in body]  # each of compiled_step's lines, in order
+    at = [replay.index(line + "\n") for line in body]  # each of compiled_step's lines, in order,
+    reads = [k for k, line in enumerate(body) if line == "    p0 = param0.data"]
+    guard = replay.index("    if not (\n")  # ... but the read of w's array moved up into the guard
+    assert len(reads) == 1 and at.pop(reads[0]) < guard < at[0] and "p0.shape == (2,)" in replay
     assert at == sorted(at) and "    w -= " not in replay
     assert "    param0.data -= lr * param0.grad\n" in replay  # ... and update's
 

@@ -220,8 +220,9 @@ def _checks(
     env: dict[str, Any],
     inputs: list[tuple[str, tuple[int, ...], Any]],
 ) -> list[str]:
-    """The guard's tests: the same parameter tensors (``params``), every tensor read as traced,
-    and (when their traced shapes are given) the inputs' shapes and dtypes.
+    """The guard's tests: the same parameter tensors (``params``), every tensor read as traced
+    (shape, dtype, whether it requires grad, no hooks), and (when their traced shapes are given)
+    the inputs' shapes and dtypes.
 
     A dtype is compared with ``is`` (NumPy shares one object per built-in dtype): a dtype equal
     but not identical only fails this quick check, and the step's full guard then decides."""
@@ -231,6 +232,7 @@ def _checks(
         ref = _ref(names[id(t)])
         dtype = _dtype(env, t.data.dtype)
         checks.append(f"{ref}.data.shape == {t.data.shape} and {ref}.data.dtype is {dtype}")
+        checks.append(f"{ref}.requires_grad is {bool(t.requires_grad)} and {ref}._hooks is None")
     for arg, shape, dtype in inputs:
         checks.append(f"{arg}.shape == {tuple(shape)} and {arg}.dtype is {_dtype(env, dtype)}")
     return checks

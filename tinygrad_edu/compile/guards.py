@@ -4,7 +4,8 @@ A program is replayed only while everything it froze at trace time still holds:
 
 * the inputs: how many, and each one's shape and dtype (the cache key, ``signature``);
 * the parameters: the optimizer's list holds the same tensors, and every tensor the program
-  reads has the shape and dtype it had (``Guard.failure``);
+  reads has the shape and dtype it had, requires grad as it did (a parameter frozen since is
+  left alone) and has no hooks (they would run in eager mode) (``Guard.failure``);
 * the modes: grad mode on (a training step inside ``no_grad`` is an error), and no anomaly mode
   or forward-mode tangents, which change what an op does (``mode_failure``).
 """
@@ -59,7 +60,7 @@ class Guard:
         self.params = list(optimizer.params)
         self.tensors = [(t, t.data.shape, t.data.dtype) for t in tensors]
         self.read = list(tensors)
-        self.facts = [(t.data.shape, t.data.dtype) for t in tensors]
+        self.facts = [_facts(t) for t in tensors]
 
     def failure(self, arrays: Sequence[Array] = ()) -> str | None:
         """Why the program no longer applies to these input arrays (None: it does)."""
@@ -68,7 +69,7 @@ class Guard:
             return None
         if len(params) != len(self.params) or not all(map(is_, params, self.params)):
             return "the optimizer's parameters are not the tensors the step was traced with"
-        if [(t.data.shape, t.data.dtype) for t in self.read] == self.facts:
+        if [_facts(t) for t in self.read] == self.facts:
             return None
         for t, shape, dtype in self.tensors:
             data = t.data
@@ -77,4 +78,17 @@ class Guard:
                     f"a tensor the step reads changed from {shape} {dtype} to "
                     f"{data.shape} {data.dtype}"
                 )
-        return None
+        for t, (_, _, requires_grad, _) in zip(self.read, self.facts, strict=True):
+            if bool(t.requires_grad) != requires_grad:
+                now = "requires grad now" if t.requires_grad else "no longer requires grad"
+                return f"a tensor the step reads ({_label(t)}) {now}"
+        return "a tensor the step reads has hooks now (register_hook, retain_grad)"
+
+
+def _facts(t: Tensor) -> tuple[tuple[int, ...], Any, bool, bool]:
+    """What a program assumes of a tensor it reads: shape, dtype, requires grad, no hooks."""
+    return t.data.shape, t.data.dtype, bool(t.requires_grad), t._hooks is None
+
+
+def _label(t: Tensor) -> str:
+    return f"{t.name!r}, shape {t.data.shape}" if t.name else f"shape {t.data.shape}"

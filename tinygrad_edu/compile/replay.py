@@ -6,7 +6,8 @@ of Python around a few µs of NumPy on a small model; ``replay`` is the same lin
 function — the guard's test, then ``compiled_step``'s lines, then ``update``'s — so a step is
 one call. It returns the loss as a float, or ``None`` when a guard fails (``CompiledStep`` then
 takes its general path, which says why or traces again). Nothing in it is new code: every line
-comes from the three functions ``step.code`` shows, and two shortcuts keep their effect:
+comes from the three functions ``step.code`` shows (``compiled_step``'s reads of the tensors'
+arrays, ``p0 = param0.data``, move up into the guard), and two shortcuts keep their effect:
 
 * an input that already is an ``ndarray`` is taken as it is (``asarray`` would return it too);
 * ``optimizer.zero_grad()`` is left out when it is ``Optimizer``'s own and ``compiled_step`` sets
@@ -15,9 +16,12 @@ comes from the three functions ``step.code`` shows, and two shortcuts keep their
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 __all__ = ["replay_lines"]
+
+_READ = re.compile(r"    [pc]\d+ = (param|t)\d+\.data")
 
 
 def replay_lines(
@@ -39,6 +43,12 @@ def replay_lines(
         for a in args
     ]
     unpack = f"    {', '.join(args)}{',' if len(args) == 1 else ''} = inputs" if args else ""
+    # ``compiled_step``'s ``p0 = param0.data`` lines go before the guard, which then reads p0.
+    reads = [line for line in step_lines if _READ.fullmatch(line)]
+    body = [line for line in step_lines[1:-1] if line not in reads]
+    for line in reads:
+        var, ref = line.split(" = ")
+        checks = [re.sub(rf"\b{re.escape(ref)}\.", f"{var.strip()}.", c) for c in checks]
     update = [
         "        return value" if line == "        return" else line for line in update_lines[1:]
     ]
@@ -50,6 +60,7 @@ def replay_lines(
         *([unpack] if unpack else []),
         *convert,
         "    params = optimizer.params",
+        *reads,
         "    if not (",
         *(f"        {'and ' if i else ''}{c}" for i, c in enumerate(checks)),
         "    ):",
@@ -57,7 +68,7 @@ def replay_lines(
         "    optimizer.zero_grad()"
         if zero_grad
         else "    # (optimizer.zero_grad() left out: compiled_step sets every parameter's .grad)",
-        *step_lines[1:-1],
+        *body,
         "    value = float(loss.item())",
         *update,
         "    return value",
