@@ -168,7 +168,7 @@ def test_parameter_replaced_only_in_the_model_retraces() -> None:
     model.weight = Tensor(np.zeros((2, 1)), requires_grad=True)
     step(np.ones((3, 2)), np.ones((3, 1)))
     assert step.stats["traces"] == 2
-    assert "layer or forward hooks changed" in step.stats["reason"]
+    assert "layer, forward hooks or train/eval mode changed" in step.stats["reason"]
 
 
 def test_no_grad_raises_clearly() -> None:
@@ -332,6 +332,40 @@ def test_dropout_mask_is_not_frozen() -> None:
     for _ in range(3):
         step(np.ones((5, 4)), np.ones((5, 1)))
     assert step.stats["replays"] == 0 and "mask" in step.stats["reason"]
+
+
+@pytest.mark.parametrize("switch", ["train()", "training = True"])
+def test_a_step_traced_in_eval_mode_sees_the_switch_to_training(switch: str) -> None:
+    from tinygrad_edu.nn import Dropout
+
+    X, y = np.linspace(-1.0, 1.0, 15).reshape(5, 3), np.ones((5, 1))
+
+    def run(compiled: bool) -> list[float]:
+        model = _fixed(Sequential(Dense(3, 4), Dropout(0.5, seed=0), Dense(4, 1)))
+        opt = BatchGD(model.parameters(), lr=0.1)
+        fn = lambda: losses.mse(model(Tensor(X)), Tensor(y))  # noqa: E731
+        step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), opt)
+        model.eval()  # no mask: the step compiles
+        out = [step(X, y) for _ in range(2)] if compiled else [_eager_step(fn, opt) for _ in "ab"]
+        if switch == "train()":
+            model.train()
+        else:
+            model[1].training = True  # (the attribute itself, on the one layer it changes)
+        out += [step(X, y) for _ in range(2)] if compiled else [_eager_step(fn, opt) for _ in "ab"]
+        if compiled:
+            assert step.stats["replays"] == 1 and "mask" in step.stats["reason"]
+        return out
+
+    eager, compiled = run(False), run(True)
+    assert compiled == eager
+
+
+def _eager_step(fn: Callable[[], Tensor], opt: Optimizer) -> float:
+    opt.zero_grad()
+    loss = fn()
+    loss.backward()
+    opt.step()
+    return loss.item()
 
 
 def test_bad_arguments_are_named() -> None:
