@@ -324,6 +324,24 @@ def test_a_hook_registered_after_the_trace_runs_as_in_eager() -> None:
     assert eager[1] == [pytest.approx(0.43), pytest.approx(1.43)]
 
 
+def test_fn_receives_its_inputs_as_tensors_as_the_eager_step_it_matches() -> None:
+    # A float32 layer casts an array to float32 but computes a float64 Tensor in float64: the
+    # compiled step is fn(Tensor(X), Tensor(y)), not fn(X, y).
+    X, y = np.array([[0.1, 0.2]]), np.array([[1.0]])
+    seen: list[type] = []
+
+    def fn(xb: Any, yb: Any) -> Tensor:
+        seen.append(type(xb))
+        return losses.mse(model(xb), yb)
+
+    model = Dense(2, 1, weight_init="ones", bias_init="zeros", dtype=np.float32)
+    loss = compile_step(fn, BatchGD(model.parameters())).loss_and_grads(X, y)
+    assert seen == [Tensor]
+    assert loss == (0.1 + 0.2 - 1.0) ** 2  # in float64
+    with_arrays = losses.mse(model(X), y)  # (fn(X, y): Dense casts the array to float32)
+    assert with_arrays.dtype == np.float32 and with_arrays.item() != loss
+
+
 def test_dropout_mask_is_not_frozen() -> None:
     from tinygrad_edu.nn import Dropout
 

@@ -296,11 +296,12 @@ def compile_step(fn: Callable[..., Any], optimizer: Optimizer, *, check: int = 0
     ``backward``, ``optimizer.step()``, and returns the loss as a float.
 
     ``fn`` maps the step's inputs (arrays or Tensors, e.g. a batch ``xb, yb``) to a one-element
-    loss Tensor. The first call traces it; later calls replay ``step.code``, generated Python
-    that runs each op's own ``forward`` and ``backward`` code on arrays, while the guards hold
-    (input shapes and dtypes, the optimizer's parameters, the tensors read, grad mode). ``check=N``
-    runs the eager step beside the compiled one for the first N calls and raises
-    ``StepMismatchError`` naming the parameter and the difference.
+    loss Tensor; it receives each input as a Tensor (an array is wrapped without a copy). The
+    first call traces it; later calls replay ``step.code``, generated Python that runs each op's
+    own ``forward`` and ``backward`` code on arrays, while the guards hold (input shapes and
+    dtypes, the optimizer's parameters, the tensors read, grad mode). ``check=N`` runs the eager
+    step beside the compiled one for the first N calls and raises ``StepMismatchError`` naming
+    the parameter and the difference.
 
     >>> from tinygrad_edu import Tensor
     >>> from tinygrad_edu.losses import mse
