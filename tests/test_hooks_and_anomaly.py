@@ -30,6 +30,25 @@ def test_a_leaf_hook_runs_before_accumulation_and_can_be_removed() -> None:
     assert w.grad[0] == 104.0
 
 
+def test_removing_the_last_hook_leaves_a_plain_tensor() -> None:
+    from tinygrad_edu import compile_step
+    from tinygrad_edu.optim import BatchGD
+
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    first, second = w.register_hook(lambda g: g), w.register_hook(lambda g: g)
+    first.remove()
+    assert w._hooks is not None  # one is left
+    second.remove()
+    assert w._hooks is None
+    # ... so a compiled step that reads w replays instead of running eagerly for its hooks
+    step = compile_step(lambda x: (w * x).sum(), BatchGD([w], lr=0.1))
+    assert [step(np.array([3.0, 3.0])) for _ in range(3)] == pytest.approx([9.0, 7.2, 5.4])
+    assert step.stats["replays"] == 2
+    h = (w * 2).retain_grad()
+    h.register_hook(lambda g: g).remove()
+    assert h.retains_grad  # retain_grad is not a removable hook: it stays
+
+
 def test_retain_grad_keeps_the_hooked_gradient() -> None:
     x = Tensor([1.0], requires_grad=True)
     h = x * 2

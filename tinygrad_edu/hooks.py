@@ -13,6 +13,7 @@ both). ``register_hook`` returns a ``RemovableHandle``; ``handle.remove()`` take
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -27,14 +28,25 @@ _ids = itertools.count()
 class RemovableHandle:
     """What ``register_hook`` returns: ``remove()`` unregisters the hook (twice is harmless)."""
 
-    __slots__ = ("_id", "_owner")
+    __slots__ = ("_id", "_owner", "_tensor")
 
-    def __init__(self, owner: dict[int, Any], hook_id: int) -> None:
-        self._owner, self._id = owner, hook_id
+    def __init__(
+        self, owner: dict[int, Any], hook_id: int, tensor: weakref.ref[Any] | None = None
+    ) -> None:
+        self._owner, self._id, self._tensor = owner, hook_id, tensor
 
     def remove(self) -> None:
-        """Unregister the hook; removing it again does nothing."""
+        """Unregister the hook; removing it again does nothing.
+
+        When a tensor's last hook goes (and it does not retain its gradient), the tensor forgets
+        its hooks altogether: the engine and ``compile_step`` treat it as a plain tensor again.
+        """
         self._owner.pop(self._id, None)
+        tensor = self._tensor() if self._tensor is not None else None
+        if tensor is not None and not self._owner:
+            hooks = tensor._hooks  # (inside ``grad()`` a stand-in that captures: left alone)
+            if isinstance(hooks, TensorHooks) and hooks.fns is self._owner and not hooks.retain:
+                tensor._hooks = None
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -52,11 +64,11 @@ class TensorHooks:
         self.fns: dict[int, Hook] = {}
         self.retain = False
 
-    def add(self, fn: Hook) -> RemovableHandle:
-        """Register ``fn`` after the hooks already there; returns its handle."""
+    def add(self, fn: Hook, tensor: Any = None) -> RemovableHandle:
+        """Register ``fn`` after the hooks already there (on ``tensor``); returns its handle."""
         hook_id = next(_ids)
         self.fns[hook_id] = fn
-        return RemovableHandle(self.fns, hook_id)
+        return RemovableHandle(self.fns, hook_id, None if tensor is None else weakref.ref(tensor))
 
     def run(self, node: Any, g: Any, keep: bool) -> Any:
         """Call every hook on ``g`` in order; keep the result in ``.grad`` if retained."""

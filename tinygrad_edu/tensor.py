@@ -258,7 +258,7 @@ class Tensor(ArrayFacts, MathMethods, ShapeMethods, InPlaceMethods):
             )
         if not callable(hook):
             raise TypeError(f"register_hook: expected a function, got {type(hook).__name__}")
-        return self._hook_list().add(hook)
+        return self._hook_list().add(hook, self)
 
     def _hook_list(self) -> TensorHooks:
         hooks: TensorHooks | None = self._hooks
