@@ -525,6 +525,19 @@ def test_an_equal_dtype_that_is_another_object_still_replays() -> None:
     np.testing.assert_allclose(losses, [7.2, 5.4])  # w − 0.3 each step: Σ 3w
 
 
+def test_a_byte_swapped_input_gets_its_own_dtype_name_and_the_quick_guard() -> None:
+    # Native float64 weights and a big-endian float64 batch: both are "float64" to NumPy, but the
+    # guard compares dtypes with ``is``, so each needs its own name in the program.
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    step = compile_step(lambda x: (w * x).sum(), BatchGD([w], lr=0.1))
+    x = np.array([3.0, 3.0], dtype=">f8")
+    losses = [step(x) for _ in range(3)]
+    np.testing.assert_allclose(losses, [9.0, 7.2, 5.4])
+    assert "x.dtype is float64_swapped" in step.replay_code
+    assert "param0.data.dtype is float64\n" in step.code
+    assert step._fast_replay is not None and step._fast_replay(x) == pytest.approx(3.6)
+
+
 def test_a_replayed_step_is_one_function_made_of_the_lines_step_code_shows() -> None:
     w = Tensor([1.0, 2.0], requires_grad=True)
     step = compile_step(lambda x: (w * x).sum(), BatchGD([w], lr=0.1))

@@ -239,8 +239,16 @@ def _checks(
 
 
 def _dtype(env: dict[str, Any], dtype: Any) -> str:
-    name: str = np.dtype(dtype).name
-    env[name] = np.dtype(dtype)
+    """The program's name for ``dtype`` (``float64``), bound in ``env`` to that very object.
+
+    The guard compares dtypes with ``is``, so two dtypes of one name — a byte-swapped
+    ``float64``, or one with metadata — get two names (``float64_swapped``, ``float64_2``)."""
+    dt = np.dtype(dtype)
+    name = base = dt.name if dt.isnative else f"{dt.name}_swapped"
+    k = 2
+    while env.get(name, dt) is not dt:
+        name, k = f"{base}_{k}", k + 1
+    env[name] = dt
     return name
 
 
