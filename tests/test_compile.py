@@ -168,7 +168,7 @@ def test_parameter_replaced_only_in_the_model_retraces() -> None:
     model.weight = Tensor(np.zeros((2, 1)), requires_grad=True)
     step(np.ones((3, 2)), np.ones((3, 1)))
     assert step.stats["traces"] == 2
-    assert "layer, forward hooks or train/eval mode changed" in step.stats["reason"]
+    assert "layer or forward hooks changed" in step.stats["reason"]
 
 
 def test_no_grad_raises_clearly() -> None:
@@ -376,6 +376,19 @@ def test_a_step_traced_in_eval_mode_sees_the_switch_to_training(switch: str) -> 
 
     eager, compiled = run(False), run(True)
     assert compiled == eager
+
+
+def test_switching_modes_retraces_only_a_step_that_reads_them() -> None:
+    # fit() switches to eval() and back around every validation pass: a model without Dropout or
+    # BatchNorm does the same in both modes, so its compiled step must not trace again.
+    model = _fixed(Sequential(Dense(3, 4, activation="relu"), Dense(4, 1)))
+    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), BatchGD(model.parameters()))
+    X, y = np.linspace(-1.0, 1.0, 15).reshape(5, 3), np.ones((5, 1))
+    for _ in range(3):
+        step(X, y)
+        model.eval()
+        model.train()
+    assert step.stats["traces"] == 1 and step.stats["replays"] == 2
 
 
 def _eager_step(fn: Callable[[], Tensor], opt: Optimizer) -> float:

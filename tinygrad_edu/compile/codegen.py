@@ -170,6 +170,9 @@ def generate(
     update_lines = _update(optimizer, trace, tensor_name, env)
     inputs = list(zip(args, input_shapes, dtypes, strict=True)) if input_shapes is not None else []
     checks = _checks(params, tensors, tensor_names, env, inputs)
+    for k, (module, training) in enumerate(trace.modes):  # (Dropout, BatchNorm1d: their mode)
+        env[f"module{k}"] = module
+        checks.append(f"module{k}.training is {training}")
     holds_lines = [
         f"def holds({', '.join(['params', *(arg for arg, _, _ in inputs)])}):",
         "    # the guard: the parameters, the tensors read and the inputs are as traced",

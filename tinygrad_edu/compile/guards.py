@@ -6,6 +6,8 @@ A program is replayed only while everything it froze at trace time still holds:
 * the parameters: the optimizer's list holds the same tensors, and every tensor the program
   reads has the shape and dtype it had, requires grad as it did (a parameter frozen since is
   left alone) and has no hooks (they would run in eager mode) (``Guard.failure``);
+* the modes of the modules whose ``training`` flag the step read (``Dropout``, ``BatchNorm1d``):
+  a switch between ``train()`` and ``eval()`` changes what they do;
 * the modes: grad mode on (a training step inside ``no_grad`` is an error), and no anomaly mode
   or forward-mode tangents, which change what an op does (``mode_failure``).
 """
@@ -55,8 +57,9 @@ class Guard:
         optimizer: Optimizer,
         tensors: Sequence[Tensor],
         holds: Callable[..., bool] | None = None,
+        modes: Sequence[tuple[Any, bool]] = (),
     ) -> None:
-        self.optimizer, self.holds = optimizer, holds
+        self.optimizer, self.holds, self.modes = optimizer, holds, list(modes)
         self.params = list(optimizer.params)
         self.tensors = [(t, t.data.shape, t.data.dtype) for t in tensors]
         self.read = list(tensors)
@@ -69,6 +72,10 @@ class Guard:
             return None
         if len(params) != len(self.params) or not all(map(is_, params, self.params)):
             return "the optimizer's parameters are not the tensors the step was traced with"
+        for module, training in self.modes:
+            if bool(module.training) != training:
+                now = "training" if module.training else "evaluation"
+                return f"a {type(module).__name__} the step uses was switched to {now} mode"
         if [_facts(t) for t in self.read] == self.facts:
             return None
         for t, shape, dtype in self.tensors:

@@ -159,7 +159,7 @@ class CompiledStep:
         entry = self._cache.get(key)
         if entry is not None:
             failed = (
-                "a module's parameter, layer, forward hooks or train/eval mode changed"
+                "a module's parameter, layer or forward hooks changed"
                 if (entry.layout != layout.version)
                 else (entry.guard.failure(arrays) if entry.guard is not None else None)
             )
@@ -187,10 +187,7 @@ class CompiledStep:
         trace = trace_step(self.fn, self.optimizer, tensors)
         self.stats["traces"] += 1
         if layout.version != before:
-            trace.reason = (
-                "the step changed a module (replaced a parameter or layer, or switched "
-                "train/eval mode); it runs eagerly"
-            )
+            trace.reason = "the step replaced a module's parameter or layer; it runs eagerly"
         elif layout.hook_calls != hook_calls:
             trace.reason = "a module's forward hook ran (Python the replay would skip)"
         if trace.reason is None:
@@ -202,7 +199,10 @@ class CompiledStep:
                 [a.shape for a in arrays],
             )
             entry = _Entry(
-                program, Guard(self.optimizer, program.tensors, program.holds), None, before
+                program,
+                Guard(self.optimizer, program.tensors, program.holds, trace.modes),
+                None,
+                before,
             )
         else:
             entry = _Entry(None, None, trace.reason, before)

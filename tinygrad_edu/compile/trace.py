@@ -18,7 +18,9 @@ gradients in the same order, which is what makes its results the same bits.
 Some steps cannot be replayed: one that reads a tensor's value into Python (``.item()``,
 ``float(t)``, ``bool(t)``, ``.numpy()``) may branch on it; one that makes a new tensor from NumPy
 (a random mask) would freeze it; one with tensor hooks or in-place changes runs Python the replay
-would skip. ``Trace.reason`` then says why, and the step stays eager.
+would skip. ``Trace.reason`` then says why, and the step stays eager. The trace also notes which
+modules' ``training`` flag the step read (a ``Dropout`` does nothing in evaluation mode): the
+guard checks those flags, so a switch between ``train()`` and ``eval()`` traces again.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 
 from ..autograd import Array, Function, run_backward
 from ..guards import changes
+from ..nn.module import Module
 from ..optim.base import Optimizer
 from ..tensor import Constant, Tensor, backward_seed
 from ..tensor_values import ArrayFacts
@@ -72,6 +75,8 @@ class Trace:
     seed: Array | None = None
     value: float = float("nan")
     reason: str | None = None
+    #: The modules whose ``training`` flag the step read, with the value each one showed.
+    modes: list[tuple[Module, bool]] = field(default_factory=list)
 
 
 @contextmanager
@@ -99,6 +104,32 @@ def _watch_reads(seen: list[str]) -> Iterator[None]:
             setattr(ArrayFacts, name, method)
 
 
+@contextmanager
+def _watch_modes(seen: dict[int, tuple[Module, bool]]) -> Iterator[None]:
+    """Note every module whose ``training`` flag is read while the block runs (``Dropout`` and
+    ``BatchNorm1d`` read theirs), with the first value it showed.
+
+    ``training`` is a plain attribute; for the duration of one trace ``Module`` has a property of
+    that name instead, which reads and writes the same instance attribute (so this costs nothing
+    outside tracing).
+    """
+    default = Module.__dict__["training"]
+
+    def read(module: Module) -> bool:
+        value: bool = module.__dict__.get("training", default)
+        seen.setdefault(id(module), (module, bool(value)))
+        return value
+
+    def write(module: Module, value: bool) -> None:
+        module.__dict__["training"] = value
+
+    Module.training = property(read, write)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        Module.training = default
+
+
 def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Tensor]) -> Trace:
     """Run ``zero_grad``, ``fn(*inputs)`` and the backward pass eagerly, and trace them.
 
@@ -107,8 +138,9 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     """
     optimizer.zero_grad()
     reads: list[str] = []
+    modes: dict[int, tuple[Module, bool]] = {}
     before = changes.last
-    with _watch_reads(reads):
+    with _watch_reads(reads), _watch_modes(modes):
         loss = fn(*inputs)
     changed = changes.last != before
     if not isinstance(loss, Tensor) or loss.data.size != 1:
@@ -123,7 +155,7 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     run_backward((loss,), (seed,), hook=note)
     value = float(loss.data.reshape(()))
     trace, fresh = _describe(loss, visits, inputs)
-    trace.seed, trace.value = seed, value
+    trace.seed, trace.value, trace.modes = seed, value, list(modes.values())
     del loss, visits, note  # the graph goes: what survives it is held outside the step
     _settle(trace, fresh, inputs)
     if any(t.requires_grad for t in inputs):

@@ -1,10 +1,8 @@
 """A process-wide count of changes to what modules are made of, for ``compile_step``'s guards.
 
 A compiled step replays the ops one traced call recorded. It must trace again when a model's
-structure changes under it: a parameter or layer replaced (``model.fc = Dense(...)``), a
-forward hook added or removed (hooks are Python the replay would not run), or a module switched
-between training and evaluation (``train()``, ``eval()``, ``training = ...``), which changes what
-layers such as ``Dropout`` do. ``Module`` and its
+structure changes under it: a parameter or layer replaced (``model.fc = Dense(...)``), or a
+forward hook added or removed (hooks are Python the replay would not run). ``Module`` and its
 hooks bump ``layout.version`` on each such change, and count every hook call in
 ``layout.hook_calls`` so that a trace can tell whether a hook ran inside it.
 """

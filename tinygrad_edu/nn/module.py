@@ -101,7 +101,7 @@ class Module(WithForwardHooks):
         else:
             params.pop(name, None)
             modules.pop(name, None)
-        if isinstance(value, (Tensor, Module)) or name == "training":
+        if isinstance(value, (Tensor, Module)):
             layout.version += 1  # a compiled step that read the old one must trace again
         object.__setattr__(self, name, value)
 
@@ -223,9 +223,7 @@ class Module(WithForwardHooks):
     def train(self: M, mode: bool = True) -> M:
         """Set ``training`` on this module and every sub-module; returns ``self``."""
         for _, module in self.named_modules():
-            if module.training != mode:  # (a compiled step traced in the other mode: trace again)
-                layout.version += 1
-                object.__setattr__(module, "training", mode)
+            object.__setattr__(module, "training", mode)
         return self
 
     def eval(self: M) -> M:
