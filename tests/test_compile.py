@@ -342,6 +342,35 @@ def test_fn_receives_its_inputs_as_tensors_as_the_eager_step_it_matches() -> Non
     assert with_arrays.dtype == np.float32 and with_arrays.item() != loss
 
 
+@pytest.mark.parametrize(
+    "prepare",
+    [
+        lambda xb: xb.clip(0.0, 1.0),  # the traced batch is in [0, 1] already
+        lambda xb: xb.clip(0.0, 1.0).reshape(2, 2),  # ... and a reshape of that
+        lambda xb: xb.relu(),  # the traced batch is positive
+        lambda xb: xb.T,  # the traced batch is symmetric
+    ],
+    ids=["clip", "clip-reshape", "relu", "transpose"],
+)
+def test_work_on_the_inputs_outside_the_graph_is_not_mistaken_for_the_inputs(
+    prepare: Callable[[Tensor], Tensor],
+) -> None:
+    # The inputs need no gradient, so these ops are not recorded; their results equal the traced
+    # batch (reshaped), but not the next one. The step must not replay them as the batch itself.
+    def run(compiled: bool) -> tuple[list[float], dict[str, Any] | None]:
+        w = Tensor([[1.0], [2.0]], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        fn = lambda xb: (prepare(xb).reshape(2, 2) @ w).sum()  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda x: _eager_step(lambda: fn(Tensor(x)), opt))
+        batches = [np.array([[0.5, 0.25], [0.25, 0.5]])] * 2 + [np.array([[3.0, -2.0], [4, -1]])]
+        return [go(x) for x in batches], (step.stats if compiled else None)
+
+    (eager, _), (compiled, stats) = run(False), run(True)
+    assert compiled == eager
+    assert stats is not None and stats["replays"] == 0 and "outside the graph" in stats["reason"]
+
+
 def test_dropout_mask_is_not_frozen() -> None:
     from tinygrad_edu.nn import Dropout
 

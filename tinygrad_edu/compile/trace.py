@@ -26,8 +26,7 @@ guard checks those flags, so a switch between ``train()`` and ``eval()`` traces 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,14 +37,11 @@ from ..guards import changes
 from ..nn.module import Module
 from ..optim.base import Optimizer
 from ..tensor import Constant, Tensor, backward_seed
-from ..tensor_values import ArrayFacts
+from .watch import is_noted, watch_modes, watch_reads, watch_unrecorded
 
 __all__ = ["BackwardStep", "Trace", "trace_step"]
 
 Source = tuple[Any, ...]
-
-#: The ways a tensor's value reaches Python, watched while a step is traced.
-_READS = ("item", "__float__", "__bool__", "__int__", "numpy", "__array__", "tolist")
 
 
 @dataclass
@@ -79,57 +75,6 @@ class Trace:
     modes: list[tuple[Module, bool]] = field(default_factory=list)
 
 
-@contextmanager
-def _watch_reads(seen: list[str]) -> Iterator[None]:
-    """Note every read of a tensor's value into Python while the block runs.
-
-    The methods are wrapped on the class for the duration of one trace (so this costs nothing
-    outside tracing); a read in another thread meanwhile would only make the step stay eager.
-    """
-    originals = {name: ArrayFacts.__dict__[name] for name in _READS if name in ArrayFacts.__dict__}
-
-    def watching(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-        def read(self: Any, *args: Any, **kwargs: Any) -> Any:
-            seen.append(name)
-            return method(self, *args, **kwargs)
-
-        return read
-
-    for name, method in originals.items():
-        setattr(ArrayFacts, name, watching(name, method))
-    try:
-        yield
-    finally:
-        for name, method in originals.items():
-            setattr(ArrayFacts, name, method)
-
-
-@contextmanager
-def _watch_modes(seen: dict[int, tuple[Module, bool]]) -> Iterator[None]:
-    """Note every module whose ``training`` flag is read while the block runs (``Dropout`` and
-    ``BatchNorm1d`` read theirs), with the first value it showed.
-
-    ``training`` is a plain attribute; for the duration of one trace ``Module`` has a property of
-    that name instead, which reads and writes the same instance attribute (so this costs nothing
-    outside tracing).
-    """
-    default = Module.__dict__["training"]
-
-    def read(module: Module) -> bool:
-        value: bool = module.__dict__.get("training", default)
-        seen.setdefault(id(module), (module, bool(value)))
-        return value
-
-    def write(module: Module, value: bool) -> None:
-        module.__dict__["training"] = value
-
-    Module.training = property(read, write)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        Module.training = default
-
-
 def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Tensor]) -> Trace:
     """Run ``zero_grad``, ``fn(*inputs)`` and the backward pass eagerly, and trace them.
 
@@ -139,8 +84,9 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     optimizer.zero_grad()
     reads: list[str] = []
     modes: dict[int, tuple[Module, bool]] = {}
+    computed: dict[int, weakref.ref[Tensor]] = {}
     before = changes.last
-    with _watch_reads(reads), _watch_modes(modes):
+    with watch_reads(reads), watch_modes(modes), watch_unrecorded(computed):
         loss = fn(*inputs)
     changed = changes.last != before
     if not isinstance(loss, Tensor) or loss.data.size != 1:
@@ -156,8 +102,9 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     value = float(loss.data.reshape(()))
     trace, fresh = _describe(loss, visits, inputs)
     trace.seed, trace.value, trace.modes = seed, value, list(modes.values())
+    outside = {key for key, (ref, _) in fresh.items() if is_noted(computed, ref())}
     del loss, visits, note  # the graph goes: what survives it is held outside the step
-    _settle(trace, fresh, inputs)
+    _settle(trace, fresh, inputs, outside)
     if any(t.requires_grad for t in inputs):
         trace.reason = "an input of the step requires grad; only parameters are traced"
     if reads:
@@ -252,10 +199,20 @@ class _NoValuesInAReplay:
         self.shape, self.dtype, self.ndim = shape, dtype, len(shape)
 
 
-def _settle(trace: Trace, fresh: Fresh, inputs: Sequence[Tensor]) -> None:
-    """Decide each constant tensor: kept outside the step, or recomputed from an input."""
+def _settle(trace: Trace, fresh: Fresh, inputs: Sequence[Tensor], outside: set[int]) -> None:
+    """Decide each constant tensor: kept outside the step, or recomputed from an input.
+
+    ``outside``: the keys of tensors an op of the step computed without recording it."""
     recipes: dict[int, Source] = {}
     for key, (ref, data) in fresh.items():
+        if key in outside:  # (never "derived": equal to an input now says nothing of later)
+            recipes[key] = ("input", -1)
+            trace.reason = (
+                f"the step computed a tensor of shape {data.shape} from values that need no "
+                "gradient (work on the inputs, or under no_grad), outside the graph: the replay "
+                "would skip it, so every call runs eagerly"
+            )
+            continue
         kept = ref()
         if kept is not None:  # something outside the step holds it: read it at every call
             recipes[key] = ("tensor", kept)

@@ -1,0 +1,124 @@
+"""What a trace watches while the step runs, beyond the graph the step records.
+
+Three things a step can do leave no trace in its graph, and each decides whether and how the
+step may be replayed:
+
+* it reads a tensor's value into Python (``.item()``, ``float(t)``): a branch on it would be
+  frozen (``watch_reads``);
+* it reads a module's ``training`` flag (``Dropout`` and ``BatchNorm1d`` do): what the replay does
+  holds only in that mode (``watch_modes``);
+* it runs an op that is not recorded, because none of its inputs needs a gradient (``xb.clip(0,
+  1)`` on a batch): the result is a constant to the graph, yet it was computed from this call's
+  inputs (``watch_unrecorded``).
+
+Each watcher replaces a class attribute for the duration of one trace and puts it back after, so
+none of this costs anything outside tracing; another thread's work in the meantime can only add
+notes, which make the step more cautious, never less.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..nn.module import Module
+from ..ops import Reshape
+from ..tensor import Tensor
+from ..tensor_values import ArrayFacts
+
+__all__ = ["is_noted", "watch_modes", "watch_reads", "watch_unrecorded"]
+
+#: The ways a tensor's value reaches Python, watched while a step is traced.
+_READS = ("item", "__float__", "__bool__", "__int__", "numpy", "__array__", "tolist")
+
+#: Where ``Tensor`` runs an op (recorded or not): ``_unary``, ``_binary``, and ``_from_op`` for
+#: any number of inputs.
+_RUNNERS = ("_unary", "_binary", "_from_op")
+
+Noted = dict[int, "weakref.ref[Tensor]"]
+
+
+@contextmanager
+def watch_reads(seen: list[str]) -> Iterator[None]:
+    """Note every read of a tensor's value into Python while the block runs."""
+    originals = {name: ArrayFacts.__dict__[name] for name in _READS if name in ArrayFacts.__dict__}
+
+    def watching(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def read(self: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(name)
+            return method(self, *args, **kwargs)
+
+        return read
+
+    for name, method in originals.items():
+        setattr(ArrayFacts, name, watching(name, method))
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(ArrayFacts, name, method)
+
+
+@contextmanager
+def watch_modes(seen: dict[int, tuple[Module, bool]]) -> Iterator[None]:
+    """Note every module whose ``training`` flag is read while the block runs, with the first
+    value it showed.
+
+    ``training`` is a plain attribute; while the block runs ``Module`` has a property of that
+    name instead, which reads and writes the same instance attribute.
+    """
+    default = Module.__dict__["training"]
+
+    def read(module: Module) -> bool:
+        value: bool = module.__dict__.get("training", default)
+        seen.setdefault(id(module), (module, bool(value)))
+        return value
+
+    def write(module: Module, value: bool) -> None:
+        module.__dict__["training"] = value
+
+    Module.training = property(read, write)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        Module.training = default
+
+
+@contextmanager
+def watch_unrecorded(noted: Noted) -> Iterator[None]:
+    """Note every tensor an op computed without recording it while the block runs.
+
+    A loss turns its targets into a tensor of the right shape and dtype with NumPy alone, and the
+    trace recognises such a tensor by value as an input reshaped and cast. An op's result must
+    never be recognised that way: ``xb.clip(0, 1)`` equals ``xb`` for the traced batch but not
+    for the next. A ``Reshape`` of an unnoted tensor is exactly a reshaped input, and stays
+    unnoted.
+    """
+    originals = {name: Tensor.__dict__[name] for name in _RUNNERS}
+
+    def watching(run: Callable[..., Tensor]) -> Any:
+        def runs(fn: Any, *inputs: Tensor) -> Tensor:
+            out = run(fn, *inputs)
+            if out.grad_fn is None and (
+                not isinstance(fn, Reshape) or any(is_noted(noted, t) for t in inputs)
+            ):
+                noted[id(out)] = weakref.ref(out)
+            return out
+
+        return staticmethod(runs)
+
+    for name, method in originals.items():
+        setattr(Tensor, name, watching(method.__func__))
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(Tensor, name, method)
+
+
+def is_noted(noted: Noted, t: Tensor | None) -> bool:
+    """Whether ``watch_unrecorded`` noted this very tensor (not merely one with its id)."""
+    ref = noted.get(id(t))
+    return t is not None and ref is not None and ref() is t
