@@ -371,6 +371,19 @@ def test_work_on_the_inputs_outside_the_graph_is_not_mistaken_for_the_inputs(
     assert stats is not None and stats["replays"] == 0 and "outside the graph" in stats["reason"]
 
 
+def test_python_side_effects_of_fn_run_only_when_traced() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    calls: list[int] = []
+
+    def fn(x: Tensor) -> Tensor:
+        calls.append(1)  # Python around the ops: not part of what a replay runs
+        return (w * x).sum()
+
+    step = compile_step(fn, BatchGD([w], lr=0.1))
+    assert [step(np.array([3.0, 3.0])) for _ in range(3)] == pytest.approx([9.0, 7.2, 5.4])
+    assert len(calls) == 1 and step.stats["replays"] == 2
+
+
 def test_dropout_mask_is_not_frozen() -> None:
     from tinygrad_edu.nn import Dropout
 
