@@ -384,6 +384,28 @@ def test_python_side_effects_of_fn_run_only_when_traced() -> None:
     assert len(calls) == 1 and step.stats["replays"] == 2
 
 
+def test_an_array_computed_from_data_in_fn_is_not_frozen() -> None:
+    # A mask made from this call's values with NumPy (x.data > 0) would be frozen by a replay:
+    # the step runs eagerly, as it does for .item(). Reading a shape is no such read.
+    def run(compiled: bool) -> tuple[list[float], list[float], Any]:
+        w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        fn = lambda x: (w * x)[x.data > 0].sum()  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda x: _eager_step(lambda: fn(Tensor(x)), opt))
+        xs = [np.array([1.0, -1.0, 1.0])] * 2 + [np.array([-1.0, 1.0, 1.0])] * 2
+        return [go(x) for x in xs], w.data.tolist(), (step.stats if compiled else None)
+
+    (eager, w_eager, _), (compiled, w_compiled, stats) = run(False), run(True)
+    assert compiled == eager == [4.0, 3.8, 4.8, 4.6] and w_compiled == w_eager
+    assert stats["replays"] == 0 and "(data)" in stats["reason"]
+
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    step = compile_step(lambda x: (w * x).sum() * x.shape[0], BatchGD([w], lr=0.1))
+    [step(np.array([3.0, 3.0])) for _ in range(3)]
+    assert step.stats["replays"] == 2
+
+
 def test_dropout_mask_is_not_frozen() -> None:
     from tinygrad_edu.nn import Dropout
 

@@ -110,7 +110,8 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     if reads:
         trace.reason = (
             f"the step read a tensor's value into Python ({', '.join(sorted(set(reads)))}); "
-            "a branch on it would be frozen, so every call runs eagerly"
+            "a branch on it, or an array made from it, would be frozen, so every call runs "
+            "eagerly (for a shape, read t.shape)"
         )
     elif changed:
         trace.reason = (

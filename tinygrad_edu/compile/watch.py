@@ -3,8 +3,8 @@
 Three things a step can do leave no trace in its graph, and each decides whether and how the
 step may be replayed:
 
-* it reads a tensor's value into Python (``.item()``, ``float(t)``): a branch on it would be
-  frozen (``watch_reads``);
+* it reads a tensor's value into Python (``.item()``, ``float(t)``, ``t.data`` in the user's
+  code): a branch on it, or an array made from it, would be frozen (``watch_reads``);
 * it reads a module's ``training`` flag (``Dropout`` and ``BatchNorm1d`` do): what the replay does
   holds only in that mode (``watch_modes``);
 * it runs an op that is not recorded, because none of its inputs needs a gradient (``xb.clip(0,
@@ -18,6 +18,7 @@ notes, which make the step more cautious, never less.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,9 @@ from ..tensor import Tensor
 from ..tensor_values import ArrayFacts
 
 __all__ = ["is_noted", "watch_modes", "watch_reads", "watch_unrecorded"]
+
+#: The library's own modules, whose reads of ``t.data`` run the ops.
+_PACKAGE = __name__.split(".")[0]
 
 #: The ways a tensor's value reaches Python, watched while a step is traced.
 _READS = ("item", "__float__", "__bool__", "__int__", "numpy", "__array__", "tolist")
@@ -42,7 +46,11 @@ Noted = dict[int, "weakref.ref[Tensor]"]
 
 @contextmanager
 def watch_reads(seen: list[str]) -> Iterator[None]:
-    """Note every read of a tensor's value into Python while the block runs."""
+    """Note every read of a tensor's value into Python while the block runs.
+
+    That includes ``t.data`` read by code outside the library (a mask ``x.data > 0`` made with
+    NumPy would be frozen too); the library reads ``.data`` everywhere, to run the ops.
+    """
     originals = {name: ArrayFacts.__dict__[name] for name in _READS if name in ArrayFacts.__dict__}
 
     def watching(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,11 +60,23 @@ def watch_reads(seen: list[str]) -> Iterator[None]:
 
         return read
 
+    slot = Tensor.__dict__["data"]
+
+    def read_data(t: Tensor) -> Any:
+        if not sys._getframe(1).f_globals.get("__name__", "").startswith(_PACKAGE):
+            seen.append("data")
+        return slot.__get__(t, Tensor)
+
+    def write_data(t: Tensor, value: Any) -> None:
+        slot.__set__(t, value)
+
     for name, method in originals.items():
         setattr(ArrayFacts, name, watching(name, method))
+    setattr(Tensor, "data", property(read_data, write_data))  # noqa: B010 (a slot, for mypy)
     try:
         yield
     finally:
+        setattr(Tensor, "data", slot)  # noqa: B010
         for name, method in originals.items():
             setattr(ArrayFacts, name, method)
 
