@@ -349,8 +349,10 @@ def test_fn_receives_its_inputs_as_tensors_as_the_eager_step_it_matches() -> Non
         lambda xb: xb.clip(0.0, 1.0).reshape(2, 2),  # ... and a reshape of that
         lambda xb: xb.relu(),  # the traced batch is positive
         lambda xb: xb.T,  # the traced batch is symmetric
+        lambda xb: xb > 0,  # the traced batch is positive: the mask equals it cast to bool
+        lambda xb: (xb * 1.0).detach(),  # ... a detached result equals it, too
     ],
-    ids=["clip", "clip-reshape", "relu", "transpose"],
+    ids=["clip", "clip-reshape", "relu", "transpose", "compare", "detach"],
 )
 def test_work_on_the_inputs_outside_the_graph_is_not_mistaken_for_the_inputs(
     prepare: Callable[[Tensor], Tensor],

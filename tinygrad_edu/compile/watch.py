@@ -41,6 +41,9 @@ _READS = ("item", "__float__", "__bool__", "__int__", "numpy", "__array__", "tol
 #: any number of inputs.
 _RUNNERS = ("_unary", "_binary", "_from_op")
 
+#: Methods that make a tensor from values without an op: a comparison's mask, ``detach()``.
+_RESULTS = ((ArrayFacts, "_compare"), (Tensor, "detach"))
+
 Noted = dict[int, "weakref.ref[Tensor]"]
 
 
@@ -113,10 +116,11 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
     A loss turns its targets into a tensor of the right shape and dtype with NumPy alone, and the
     trace recognises such a tensor by value as an input reshaped and cast. An op's result must
     never be recognised that way: ``xb.clip(0, 1)`` equals ``xb`` for the traced batch but not
-    for the next. A ``Reshape`` of an unnoted tensor is exactly a reshaped input, and stays
-    unnoted.
+    for the next, nor ``xb > 0`` equal ``xb`` cast to bool. A ``Reshape`` of an unnoted tensor is
+    exactly a reshaped input, and stays unnoted.
     """
     originals = {name: Tensor.__dict__[name] for name in _RUNNERS}
+    results = {(cls, name): cls.__dict__[name] for cls, name in _RESULTS}
 
     def watching(run: Callable[..., Tensor]) -> Any:
         def runs(fn: Any, *inputs: Tensor) -> Tensor:
@@ -129,13 +133,25 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
 
         return staticmethod(runs)
 
+    def noting(method: Callable[..., Any]) -> Callable[..., Any]:
+        def made(*args: Any) -> Any:
+            out = method(*args)
+            noted[id(out)] = weakref.ref(out)
+            return out
+
+        return made
+
     for name, method in originals.items():
         setattr(Tensor, name, watching(method.__func__))
+    for (cls, name), method in results.items():
+        setattr(cls, name, noting(method))
     try:
         yield
     finally:
         for name, method in originals.items():
             setattr(Tensor, name, method)
+        for (cls, name), method in results.items():
+            setattr(cls, name, method)
 
 
 def is_noted(noted: Noted, t: Tensor | None) -> bool:
