@@ -343,34 +343,65 @@ def test_fn_receives_its_inputs_as_tensors_as_the_eager_step_it_matches() -> Non
 
 
 @pytest.mark.parametrize(
-    "prepare",
+    ("prepare", "replays"),
     [
-        lambda xb: xb.clip(0.0, 1.0),  # the traced batch is in [0, 1] already
-        lambda xb: xb.clip(0.0, 1.0).reshape(2, 2),  # ... and a reshape of that
-        lambda xb: xb.relu(),  # the traced batch is positive
-        lambda xb: xb.T,  # the traced batch is symmetric
-        lambda xb: xb > 0,  # the traced batch is positive: the mask equals it cast to bool
-        lambda xb: (xb * 1.0).detach(),  # ... a detached result equals it, too
+        (lambda xb: xb.clip(0.0, 1.0), True),  # the traced batch is in [0, 1] already
+        (lambda xb: xb.clip(0.0, 1.0).reshape(2, 2), True),  # ... and a reshape of that
+        (lambda xb: xb.relu(), True),  # the traced batch is positive
+        (lambda xb: xb.T, True),  # the traced batch is symmetric
+        (lambda xb: (xb - xb.mean()) / 2.0, True),  # normalised in the step, as BatchNorm does
+        (lambda xb: xb > 0, False),  # a comparison's mask: no op to run again
+        (lambda xb: (xb * 1.0).detach(), False),
     ],
-    ids=["clip", "clip-reshape", "relu", "transpose", "compare", "detach"],
+    ids=["clip", "clip-reshape", "relu", "transpose", "normalise", "compare", "detach"],
 )
-def test_work_on_the_inputs_outside_the_graph_is_not_mistaken_for_the_inputs(
-    prepare: Callable[[Tensor], Tensor],
+def test_work_on_the_inputs_outside_the_graph_is_run_again_not_taken_for_the_inputs(
+    prepare: Callable[[Tensor], Tensor], replays: bool
 ) -> None:
     # The inputs need no gradient, so these ops are not recorded; their results equal the traced
-    # batch (reshaped), but not the next one. The step must not replay them as the batch itself.
-    def run(compiled: bool) -> tuple[list[float], dict[str, Any] | None]:
+    # batch (reshaped), but not the next one. The replay runs the ops again (their forward,
+    # before the recorded ones), or the step stays eager where there is no op to run.
+    def run(compiled: bool) -> tuple[list[float], list[float], dict[str, Any] | None]:
         w = Tensor([[1.0], [2.0]], requires_grad=True)
         opt = BatchGD([w], lr=0.1)
         fn = lambda xb: (prepare(xb).reshape(2, 2) @ w).sum()  # noqa: E731
         step = compile_step(fn, opt)
         go = step if compiled else (lambda x: _eager_step(lambda: fn(Tensor(x)), opt))
         batches = [np.array([[0.5, 0.25], [0.25, 0.5]])] * 2 + [np.array([[3.0, -2.0], [4, -1]])]
-        return [go(x) for x in batches], (step.stats if compiled else None)
+        losses = [go(x) for x in batches]
+        return losses, w.data.ravel().tolist(), (step.stats if compiled else None)
 
-    (eager, _), (compiled, stats) = run(False), run(True)
+    (eager, w_eager, _), (compiled, w_compiled, stats) = run(False), run(True)
+    assert compiled == eager and w_compiled == w_eager
+    assert stats is not None
+    if replays:
+        assert stats["replays"] == 2 and stats["reason"] is None
+    else:
+        assert stats["replays"] == 0 and "outside the graph" in stats["reason"]
+
+
+def test_batchnorm_in_eval_mode_as_the_first_layer_compiles_and_matches_eager() -> None:
+    # Its work on the raw inputs needs no gradient (the inputs need none, its statistics are
+    # buffers), so it is not recorded: the replay runs it again before the recorded ops.
+    X, y = np.linspace(-2.0, 2.0, 18).reshape(6, 3), np.linspace(0.0, 1.0, 6).reshape(6, 1)
+
+    def run(compiled: bool) -> tuple[list[float], list[Any]]:
+        model = _fixed(Sequential(BatchNorm1d(3), Dense(3, 1)))
+        model[0].running_mean.data[:] = [0.5, -0.5, 0.0]
+        model[0].running_var.data[:] = [2.0, 0.5, 1.0]
+        model.eval()
+        opt = BatchGD(model.parameters(), lr=0.1)
+        fn = lambda xb, yb: losses.mse(model(xb), yb)  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a, b: _eager_step(lambda: fn(Tensor(a), Tensor(b)), opt))
+        out = [go(X * k, y) for k in (1.0, 1.0, 3.0, -1.0)]
+        if compiled:
+            assert step.stats["replays"] == 3 and "Sub" in step.code.split("MatMul")[0]
+        return out, [p.data.copy() for p in model.parameters()]
+
+    (eager, p_eager), (compiled, p_compiled) = run(False), run(True)
     assert compiled == eager
-    assert stats is not None and stats["replays"] == 0 and "outside the graph" in stats["reason"]
+    assert all(np.array_equal(a, b) for a, b in zip(p_compiled, p_eager, strict=True))
 
 
 def test_python_side_effects_of_fn_run_only_when_traced() -> None:

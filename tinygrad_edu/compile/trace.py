@@ -37,7 +37,7 @@ from ..guards import changes
 from ..nn.module import Module
 from ..optim.base import Optimizer
 from ..tensor import Constant, Tensor, backward_seed
-from .watch import is_noted, watch_modes, watch_reads, watch_unrecorded
+from .watch import Noted, noted_as, watch_modes, watch_reads, watch_unrecorded
 
 __all__ = ["BackwardStep", "Trace", "trace_step"]
 
@@ -84,7 +84,7 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     optimizer.zero_grad()
     reads: list[str] = []
     modes: dict[int, tuple[Module, bool]] = {}
-    computed: dict[int, weakref.ref[Tensor]] = {}
+    computed: Noted = {}
     before = changes.last
     with watch_reads(reads), watch_modes(modes), watch_unrecorded(computed):
         loss = fn(*inputs)
@@ -100,10 +100,10 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
 
     run_backward((loss,), (seed,), hook=note)
     value = float(loss.data.reshape(()))
-    trace, fresh = _describe(loss, visits, inputs)
+    trace, fresh = _describe(loss, visits, inputs, computed)
     trace.seed, trace.value, trace.modes = seed, value, list(modes.values())
-    outside = {key for key, (ref, _) in fresh.items() if is_noted(computed, ref())}
-    del loss, visits, note  # the graph goes: what survives it is held outside the step
+    outside = {key for key, (ref, _) in fresh.items() if noted_as(computed, ref())}
+    del loss, visits, note, computed  # the graph goes: what survives is held outside the step
     _settle(trace, fresh, inputs, outside)
     if any(t.requires_grad for t in inputs):
         trace.reason = "an input of the step requires grad; only parameters are traced"
@@ -125,15 +125,22 @@ Fresh = dict[int, tuple["weakref.ref[Tensor]", Array]]
 
 
 def _describe(
-    loss: Tensor, visits: list[tuple[Tensor, tuple[Any, ...]]], inputs: Sequence[Tensor]
+    loss: Tensor,
+    visits: list[tuple[Tensor, tuple[Any, ...]]],
+    inputs: Sequence[Tensor],
+    noted: Noted,
 ) -> tuple[Trace, Fresh]:
     trace = Trace()
-    nodes = sorted((node for node, _ in visits), key=lambda t: t.grad_fn.seq)  # type: ignore[union-attr]
+    recorded = sorted((node for node, _ in visits), key=lambda t: t.grad_fn.seq)  # type: ignore[union-attr]
+    ran = _replayable_unrecorded(recorded, noted)
+    nodes = [*(t for t, _ in ran), *recorded]  # (unrecorded work reads no recorded result)
+    recipes = {id(t): entry for t, entry in ran}
     index = {id(node): k for k, node in enumerate(nodes)}
     by_input = {id(t): i for i, t in enumerate(inputs)}
     fresh: Fresh = {}
     for node in nodes:
-        fn: Any = node.grad_fn
+        entry = recipes.get(id(node))
+        fn: Any = node.grad_fn if entry is None else entry.fn
         if node._hooks is not None:
             trace.reason = "a tensor of the step has hooks (register_hook, retain_grad)"
         sources: list[Source] = []
@@ -148,6 +155,8 @@ def _describe(
                 fresh[id(t)] = (weakref.ref(t), t.data)
                 sources.append(("fresh", id(t)))
         op = _detached(fn)
+        if entry is not None:  # (run unrecorded: no input of it needs a gradient)
+            op.needs_grad = (False,) * len(fn.inputs)
         trace.ops.append(op)
         trace.sources.append(tuple(sources))
         trace.shapes.append(node.data.shape)
@@ -162,6 +171,25 @@ def _describe(
                 if not any(t is seen for seen in trace.leaves):
                     trace.leaves.append(t)
     return trace, fresh
+
+
+def _replayable_unrecorded(recorded: list[Tensor], noted: Noted) -> list[tuple[Tensor, Any]]:
+    """The unrecorded ops whose results the recorded ones read, directly or through each other,
+    in the order they ran, with what was noted of each — when the replay can run every one of
+    them again (none is a comparison's mask or a ``detach()``); else none."""
+    found: dict[int, tuple[Tensor, Any]] = {}
+    stack: list[Any] = [t for node in recorded for t in node.grad_fn.inputs]  # type: ignore[union-attr]
+    while stack:
+        t = stack.pop()
+        entry = noted_as(noted, t)
+        if entry is None or id(t) in found:
+            continue
+        if entry.fn is None:
+            return []  # (the step stays eager: outside the graph, and not to be run again)
+        entry.fn.inputs = entry.inputs  # (what ``_detached`` reads, as for a recorded op)
+        found[id(t)] = (t, entry)
+        stack.extend(entry.inputs)
+    return sorted(found.values(), key=lambda pair: pair[1].order)
 
 
 def _detached(fn: Function) -> Function:

@@ -9,7 +9,7 @@ step may be replayed:
   holds only in that mode (``watch_modes``);
 * it runs an op that is not recorded, because none of its inputs needs a gradient (``xb.clip(0,
   1)`` on a batch): the result is a constant to the graph, yet it was computed from this call's
-  inputs (``watch_unrecorded``).
+  inputs, and the replay must compute it again (``watch_unrecorded``).
 
 Each watcher replaces a class attribute for the duration of one trace and puts it back after, so
 none of this costs anything outside tracing; another thread's work in the meantime can only add
@@ -25,11 +25,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..nn.module import Module
-from ..ops import Reshape
 from ..tensor import Tensor
 from ..tensor_values import ArrayFacts
 
-__all__ = ["is_noted", "watch_modes", "watch_reads", "watch_unrecorded"]
+__all__ = ["Noted", "Unrecorded", "noted_as", "watch_modes", "watch_reads", "watch_unrecorded"]
 
 #: The library's own modules, whose reads of ``t.data`` run the ops.
 _PACKAGE = __name__.split(".")[0]
@@ -44,7 +43,18 @@ _RUNNERS = ("_unary", "_binary", "_from_op")
 #: Methods that make a tensor from values without an op: a comparison's mask, ``detach()``.
 _RESULTS = ((ArrayFacts, "_compare"), (Tensor, "detach"))
 
-Noted = dict[int, "weakref.ref[Tensor]"]
+
+class Unrecorded:
+    """A tensor an op computed without recording it: the op and its inputs, when it is one the
+    replay can run again (``fn`` None for a comparison's mask or a ``detach()``)."""
+
+    __slots__ = ("fn", "inputs", "order", "ref")
+
+    def __init__(self, out: Tensor, fn: Any, inputs: tuple[Tensor, ...], order: int) -> None:
+        self.ref, self.fn, self.inputs, self.order = weakref.ref(out), fn, inputs, order
+
+
+Noted = dict[int, Unrecorded]
 
 
 @contextmanager
@@ -113,11 +123,13 @@ def watch_modes(seen: dict[int, tuple[Module, bool]]) -> Iterator[None]:
 def watch_unrecorded(noted: Noted) -> Iterator[None]:
     """Note every tensor an op computed without recording it while the block runs.
 
-    A loss turns its targets into a tensor of the right shape and dtype with NumPy alone, and the
-    trace recognises such a tensor by value as an input reshaped and cast. An op's result must
-    never be recognised that way: ``xb.clip(0, 1)`` equals ``xb`` for the traced batch but not
-    for the next, nor ``xb > 0`` equal ``xb`` cast to bool. A ``Reshape`` of an unnoted tensor is
-    exactly a reshaped input, and stays unnoted.
+    The replay runs those ops again, before the recorded ones (``xb.clip(0, 1)``, a flatten of
+    the batch, ``BatchNorm1d`` in evaluation mode). Noting them matters beyond that: a loss
+    turns its targets into a tensor of the right shape and dtype with NumPy alone, and the trace
+    recognises such a tensor *by value* as an input reshaped and cast — an op's result must never
+    be taken for one, since ``xb.clip(0, 1)`` equals ``xb`` for the traced batch but not for the
+    next, nor ``xb > 0`` ``xb`` cast to bool. A comparison's mask and a ``detach()`` are noted
+    with no op to run again (``fn`` None): a step that uses one stays eager.
     """
     originals = {name: Tensor.__dict__[name] for name in _RUNNERS}
     results = {(cls, name): cls.__dict__[name] for cls, name in _RESULTS}
@@ -125,10 +137,8 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
     def watching(run: Callable[..., Tensor]) -> Any:
         def runs(fn: Any, *inputs: Tensor) -> Tensor:
             out = run(fn, *inputs)
-            if out.grad_fn is None and (
-                not isinstance(fn, Reshape) or any(is_noted(noted, t) for t in inputs)
-            ):
-                noted[id(out)] = weakref.ref(out)
+            if out.grad_fn is None:
+                noted[id(out)] = Unrecorded(out, fn, inputs, len(noted))
             return out
 
         return staticmethod(runs)
@@ -136,7 +146,7 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
     def noting(method: Callable[..., Any]) -> Callable[..., Any]:
         def made(*args: Any) -> Any:
             out = method(*args)
-            noted[id(out)] = weakref.ref(out)
+            noted[id(out)] = Unrecorded(out, None, (), len(noted))
             return out
 
         return made
@@ -154,7 +164,7 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
             setattr(cls, name, method)
 
 
-def is_noted(noted: Noted, t: Tensor | None) -> bool:
-    """Whether ``watch_unrecorded`` noted this very tensor (not merely one with its id)."""
-    ref = noted.get(id(t))
-    return t is not None and ref is not None and ref() is t
+def noted_as(noted: Noted, t: Tensor | None) -> Unrecorded | None:
+    """What ``watch_unrecorded`` noted of this very tensor (not merely one with its id)."""
+    entry = noted.get(id(t))
+    return entry if t is not None and entry is not None and entry.ref() is t else None

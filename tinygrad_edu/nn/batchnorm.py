@@ -107,8 +107,9 @@ class BatchNorm1d(Module):
             out = centred / (var + self.eps).sqrt()
         else:
             assert self.running_var is not None
-            mean_t = Tensor(self.running_mean.data.reshape(per_channel))
-            std = Tensor(np.sqrt(self.running_var.data + self.eps).reshape(per_channel))
+            # Ops on the buffers, not NumPy on their arrays: a compiled step replays them.
+            mean_t = self.running_mean.reshape(per_channel)
+            std = (self.running_var + self.eps).sqrt().reshape(per_channel)
             out = (t - mean_t) / std
         if self.weight is not None and self.bias is not None:
             weight, bias = self.weight, self.bias
