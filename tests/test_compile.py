@@ -404,6 +404,30 @@ def test_batchnorm_in_eval_mode_as_the_first_layer_compiles_and_matches_eager() 
     assert all(np.array_equal(a, b) for a, b in zip(p_compiled, p_eager, strict=True))
 
 
+def test_a_target_made_under_no_grad_from_the_prediction_replays_in_its_place() -> None:
+    # Unrecorded work may read a recorded result (no_grad inside fn): the replay must run it
+    # after that op, in the order the step ran them.
+    def run(compiled: bool) -> tuple[list[float], list[float]]:
+        w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        opt = BatchGD([w], lr=0.01)
+
+        def fn(x: Tensor) -> Tensor:
+            h = w * x
+            with no_grad():
+                target = h * 0.5 + 1.0  # a moving target, as in bootstrapped value learning
+            return ((h - target) ** 2).sum()
+
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a: _eager_step(lambda: fn(Tensor(a)), opt))
+        out = [go(np.array([1.0, -1.0, 2.0])) for _ in range(3)]
+        if compiled:
+            assert step.stats["replays"] == 2
+        return out, w.data.tolist()
+
+    assert run(True) == run(False)
+    assert run(False)[0][0] == 8.25  # (0.5·1 − 1)² + (−1 − 1)² + (3 − 1)²: h = (1, −2, 6)
+
+
 def test_python_side_effects_of_fn_run_only_when_traced() -> None:
     w = Tensor([1.0, 2.0], requires_grad=True)
     calls: list[int] = []

@@ -133,8 +133,11 @@ def _describe(
     trace = Trace()
     recorded = sorted((node for node, _ in visits), key=lambda t: t.grad_fn.seq)  # type: ignore[union-attr]
     ran = _replayable_unrecorded(recorded, noted)
-    nodes = [*(t for t, _ in ran), *recorded]  # (unrecorded work reads no recorded result)
     recipes = {id(t): entry for t, entry in ran}
+    nodes = sorted(  # (in creation order: unrecorded work may read a recorded result, no_grad)
+        [*(t for t, _ in ran), *recorded],
+        key=lambda t: t.grad_fn.seq if id(t) not in recipes else recipes[id(t)].order,  # type: ignore[union-attr]
+    )
     index = {id(node): k for k, node in enumerate(nodes)}
     by_input = {id(t): i for i, t in enumerate(inputs)}
     fresh: Fresh = {}
@@ -176,7 +179,8 @@ def _describe(
 def _replayable_unrecorded(recorded: list[Tensor], noted: Noted) -> list[tuple[Tensor, Any]]:
     """The unrecorded ops whose results the recorded ones read, directly or through each other,
     in the order they ran, with what was noted of each — when the replay can run every one of
-    them again (none is a comparison's mask or a ``detach()``); else none."""
+    them again (none is a comparison's mask or a ``detach()``); else none. ``order`` is a
+    creation number drawn from the same counter as the recorded ops' ``seq``."""
     found: dict[int, tuple[Tensor, Any]] = {}
     stack: list[Any] = [t for node in recorded for t in node.grad_fn.inputs]  # type: ignore[union-attr]
     while stack:

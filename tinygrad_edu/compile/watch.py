@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..guards import next_seq
 from ..nn.module import Module
 from ..tensor import Tensor
 from ..tensor_values import ArrayFacts
@@ -137,8 +138,8 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
     def watching(run: Callable[..., Tensor]) -> Any:
         def runs(fn: Any, *inputs: Tensor) -> Tensor:
             out = run(fn, *inputs)
-            if out.grad_fn is None:
-                noted[id(out)] = Unrecorded(out, fn, inputs, len(noted))
+            if out.grad_fn is None:  # (its place among the recorded ops: a creation number)
+                noted[id(out)] = Unrecorded(out, fn, inputs, next_seq())
             return out
 
         return staticmethod(runs)
@@ -146,7 +147,7 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
     def noting(method: Callable[..., Any]) -> Callable[..., Any]:
         def made(*args: Any) -> Any:
             out = method(*args)
-            noted[id(out)] = Unrecorded(out, None, (), len(noted))
+            noted[id(out)] = Unrecorded(out, None, (), next_seq())
             return out
 
         return made
