@@ -11,6 +11,9 @@ and for each op input where its value came from:
 * ``("tensor", t)`` — a tensor that lives outside the step (a parameter, a number of the
   expression, a tensor the function closes over), read afresh at every call.
 
+Work the graph does not record (see ``watch``) is noted while the step runs and written down
+as ops too, in its place; none of it has a gradient.
+
 The backward pass runs through the engine with a step hook, so the trace also knows in which
 order the engine took the nodes and the shape of every gradient: the replay adds the same
 gradients in the same order, which is what makes its results the same bits.
@@ -37,7 +40,7 @@ from ..guards import changes
 from ..nn.module import Module
 from ..optim.base import Optimizer
 from ..tensor import Constant, Tensor, backward_seed
-from .watch import Noted, noted_as, watch_modes, watch_reads, watch_unrecorded
+from .watch import Noted, Unrecorded, noted_as, watch_modes, watch_reads, watch_unrecorded
 
 __all__ = ["BackwardStep", "Trace", "trace_step"]
 
@@ -56,7 +59,9 @@ class BackwardStep:
 class Trace:
     """What one eager step did, in a form the code generator can write out.
 
-    ``ops[k]`` is a fresh copy of the k-th recorded op (its parameters, no graph links);
+    ``ops[k]`` is a fresh copy of the k-th op the loss depends on, in creation order (its
+    parameters, no graph links): the recorded ops, and in their place the work the graph does not
+    record (ops on values that need no gradient, a comparison's mask, a ``detach()``);
     ``sources[k]`` where each of its inputs came from; ``shapes[k]`` its output's shape;
     ``walk`` the backward pass in the engine's order; ``leaves`` the tensors that received a
     gradient, in the order the engine gave it to them; ``loss`` the index of the loss op.
@@ -102,9 +107,8 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     value = float(loss.data.reshape(()))
     trace, fresh = _describe(loss, visits, inputs, computed)
     trace.seed, trace.value, trace.modes = seed, value, list(modes.values())
-    outside = {key for key, (ref, _) in fresh.items() if noted_as(computed, ref())}
     del loss, visits, note, computed  # the graph goes: what survives is held outside the step
-    _settle(trace, fresh, inputs, outside)
+    _settle(trace, fresh, inputs)
     if any(t.requires_grad for t in inputs):
         trace.reason = "an input of the step requires grad; only parameters are traced"
     if reads:
@@ -131,18 +135,17 @@ def _describe(
     noted: Noted,
 ) -> tuple[Trace, Fresh]:
     trace = Trace()
-    recorded = sorted((node for node, _ in visits), key=lambda t: t.grad_fn.seq)  # type: ignore[union-attr]
-    ran = _replayable_unrecorded(recorded, noted)
-    recipes = {id(t): entry for t, entry in ran}
+    visited = [node for node, _ in visits]
+    recipes = _off_the_walk(visited, noted)
     nodes = sorted(  # (in creation order: unrecorded work may read a recorded result, no_grad)
-        [*(t for t, _ in ran), *recorded],
-        key=lambda t: t.grad_fn.seq if id(t) not in recipes else recipes[id(t)].order,  # type: ignore[union-attr]
+        [*visited, *(t for t, _ in recipes.values())],
+        key=lambda t: t.grad_fn.seq if id(t) not in recipes else recipes[id(t)][1].order,  # type: ignore[union-attr]
     )
     index = {id(node): k for k, node in enumerate(nodes)}
     by_input = {id(t): i for i, t in enumerate(inputs)}
     fresh: Fresh = {}
     for node in nodes:
-        entry = recipes.get(id(node))
+        entry = recipes[id(node)][1] if id(node) in recipes else None
         fn: Any = node.grad_fn if entry is None else entry.fn
         if node._hooks is not None:
             trace.reason = "a tensor of the step has hooks (register_hook, retain_grad)"
@@ -158,7 +161,7 @@ def _describe(
                 fresh[id(t)] = (weakref.ref(t), t.data)
                 sources.append(("fresh", id(t)))
         op = _detached(fn)
-        if entry is not None:  # (run unrecorded: no input of it needs a gradient)
+        if entry is not None and node.grad_fn is None:  # (run unrecorded: no gradients)
             op.needs_grad = (False,) * len(fn.inputs)
         trace.ops.append(op)
         trace.sources.append(tuple(sources))
@@ -176,24 +179,27 @@ def _describe(
     return trace, fresh
 
 
-def _replayable_unrecorded(recorded: list[Tensor], noted: Noted) -> list[tuple[Tensor, Any]]:
-    """The unrecorded ops whose results the recorded ones read, directly or through each other,
-    in the order they ran, with what was noted of each — when the replay can run every one of
-    them again (none is a comparison's mask or a ``detach()``); else none. ``order`` is a
-    creation number drawn from the same counter as the recorded ops' ``seq``."""
+def _off_the_walk(visited: list[Tensor], noted: Noted) -> dict[int, tuple[Tensor, Any]]:
+    """The ops the step ran that the backward walk did not visit, but whose results the visited
+    ones read, directly or through each other: unrecorded work (an op whose inputs need no
+    gradient, a comparison's mask, a ``detach()``; what was noted of it) and recorded ops whose
+    result only such work reads (noted as a stand-in with the op's own ``seq`` as ``order``)."""
+    seen = {id(t) for t in visited}
     found: dict[int, tuple[Tensor, Any]] = {}
-    stack: list[Any] = [t for node in recorded for t in node.grad_fn.inputs]  # type: ignore[union-attr]
+    stack: list[Any] = [t for node in visited for t in node.grad_fn.inputs]  # type: ignore[union-attr]
     while stack:
         t = stack.pop()
-        entry = noted_as(noted, t)
-        if entry is None or id(t) in found:
+        if id(t) in seen or id(t) in found:
             continue
-        if entry.fn is None:
-            return []  # (the step stays eager: outside the graph, and not to be run again)
+        entry = noted_as(noted, t)
+        if entry is None and t.grad_fn is not None:  # recorded, off the walk
+            entry = Unrecorded(t, t.grad_fn, t.grad_fn.inputs, t.grad_fn.seq)
+        if entry is None:  # an input, a parameter, a constant: no op made it in the step
+            continue
         entry.fn.inputs = entry.inputs  # (what ``_detached`` reads, as for a recorded op)
         found[id(t)] = (t, entry)
         stack.extend(entry.inputs)
-    return sorted(found.values(), key=lambda pair: pair[1].order)
+    return found
 
 
 def _detached(fn: Function) -> Function:
@@ -232,20 +238,10 @@ class _NoValuesInAReplay:
         self.shape, self.dtype, self.ndim = shape, dtype, len(shape)
 
 
-def _settle(trace: Trace, fresh: Fresh, inputs: Sequence[Tensor], outside: set[int]) -> None:
-    """Decide each constant tensor: kept outside the step, or recomputed from an input.
-
-    ``outside``: the keys of tensors an op of the step computed without recording it."""
+def _settle(trace: Trace, fresh: Fresh, inputs: Sequence[Tensor]) -> None:
+    """Decide each constant tensor: kept outside the step, or recomputed from an input."""
     recipes: dict[int, Source] = {}
     for key, (ref, data) in fresh.items():
-        if key in outside:  # (never "derived": equal to an input now says nothing of later)
-            recipes[key] = ("input", -1)
-            trace.reason = (
-                f"the step computed a tensor of shape {data.shape} from values that need no "
-                "gradient (work on the inputs, or under no_grad), outside the graph: the replay "
-                "would skip it, so every call runs eagerly"
-            )
-            continue
         kept = ref()
         if kept is not None:  # something outside the step holds it: read it at every call
             recipes[key] = ("tensor", kept)

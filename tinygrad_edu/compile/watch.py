@@ -24,12 +24,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+
+from ..autograd import Array, Function
 from ..guards import next_seq
 from ..nn.module import Module
 from ..tensor import Tensor
 from ..tensor_values import ArrayFacts
 
-__all__ = ["Noted", "Unrecorded", "noted_as", "watch_modes", "watch_reads", "watch_unrecorded"]
+__all__ = [
+    "Comparison",
+    "Detached",
+    "Noted",
+    "Unrecorded",
+    "noted_as",
+    "watch_modes",
+    "watch_reads",
+    "watch_unrecorded",
+]
 
 #: The library's own modules, whose reads of ``t.data`` run the ops.
 _PACKAGE = __name__.split(".")[0]
@@ -41,13 +53,32 @@ _READS = ("item", "__float__", "__bool__", "__int__", "numpy", "__array__", "tol
 #: any number of inputs.
 _RUNNERS = ("_unary", "_binary", "_from_op")
 
-#: Methods that make a tensor from values without an op: a comparison's mask, ``detach()``.
-_RESULTS = ((ArrayFacts, "_compare"), (Tensor, "detach"))
+
+class Comparison(Function):
+    """f(a, b) = a ○ b elementwise, ○ one of ``<, <=, >, >=, ==, !=`` (``np.greater``, ...): a
+    boolean mask, with no derivative. Comparisons are not ops of the graph; this is what a
+    replay runs to make the mask again from that call's values."""
+
+    __slots__ = ("compare",)
+
+    def __init__(self, compare: Callable[[Array, Array], Any]) -> None:
+        self.compare = compare
+
+    def forward(self, a: Array, b: Array) -> Array:
+        return np.asarray(self.compare(a, b))
+
+
+class Detached(Function):
+    """f(a) = a, with no history (``t.detach()``): what a replay runs in its place."""
+
+    __slots__ = ()
+
+    def forward(self, a: Array) -> Array:
+        return a
 
 
 class Unrecorded:
-    """A tensor an op computed without recording it: the op and its inputs, when it is one the
-    replay can run again (``fn`` None for a comparison's mask or a ``detach()``)."""
+    """A tensor an op computed without recording it: the op, its inputs and when it ran."""
 
     __slots__ = ("fn", "inputs", "order", "ref")
 
@@ -129,11 +160,10 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
     turns its targets into a tensor of the right shape and dtype with NumPy alone, and the trace
     recognises such a tensor *by value* as an input reshaped and cast — an op's result must never
     be taken for one, since ``xb.clip(0, 1)`` equals ``xb`` for the traced batch but not for the
-    next, nor ``xb > 0`` ``xb`` cast to bool. A comparison's mask and a ``detach()`` are noted
-    with no op to run again (``fn`` None): a step that uses one stays eager.
+    next, nor ``xb > 0`` ``xb`` cast to bool. A comparison's mask and a ``detach()`` are not ops
+    of the graph; they are noted as a ``Comparison`` and a ``Detached`` to run again.
     """
     originals = {name: Tensor.__dict__[name] for name in _RUNNERS}
-    results = {(cls, name): cls.__dict__[name] for cls, name in _RESULTS}
 
     def watching(run: Callable[..., Tensor]) -> Any:
         def runs(fn: Any, *inputs: Tensor) -> Tensor:
@@ -144,25 +174,30 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
 
         return staticmethod(runs)
 
-    def noting(method: Callable[..., Any]) -> Callable[..., Any]:
-        def made(*args: Any) -> Any:
-            out = method(*args)
-            noted[id(out)] = Unrecorded(out, None, (), next_seq())
-            return out
+    compare, detach = ArrayFacts.__dict__["_compare"], Tensor.__dict__["detach"]
 
-        return made
+    def comparing(t: Any, other: Any, op: Any) -> Any:
+        out = compare(t, other, op)
+        b = other if isinstance(other, Tensor) else t._lift(other)  # (a number: as ops take it)
+        noted[id(out)] = Unrecorded(out, Comparison(op), (t, b), next_seq())
+        return out
+
+    def detaching(t: Tensor) -> Tensor:
+        out: Tensor = detach(t)
+        noted[id(out)] = Unrecorded(out, Detached(), (t,), next_seq())
+        return out
 
     for name, method in originals.items():
         setattr(Tensor, name, watching(method.__func__))
-    for (cls, name), method in results.items():
-        setattr(cls, name, noting(method))
+    setattr(ArrayFacts, "_compare", comparing)  # noqa: B010
+    setattr(Tensor, "detach", detaching)  # noqa: B010
     try:
         yield
     finally:
         for name, method in originals.items():
             setattr(Tensor, name, method)
-        for (cls, name), method in results.items():
-            setattr(cls, name, method)
+        setattr(ArrayFacts, "_compare", compare)  # noqa: B010
+        setattr(Tensor, "detach", detach)  # noqa: B010
 
 
 def noted_as(noted: Noted, t: Tensor | None) -> Unrecorded | None:
