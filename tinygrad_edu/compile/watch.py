@@ -155,13 +155,14 @@ def watch_modes(seen: dict[int, tuple[Module, bool]]) -> Iterator[None]:
 def watch_unrecorded(noted: Noted) -> Iterator[None]:
     """Note every tensor an op computed without recording it while the block runs.
 
-    The replay runs those ops again, before the recorded ones (``xb.clip(0, 1)``, a flatten of
-    the batch, ``BatchNorm1d`` in evaluation mode). Noting them matters beyond that: a loss
-    turns its targets into a tensor of the right shape and dtype with NumPy alone, and the trace
-    recognises such a tensor *by value* as an input reshaped and cast — an op's result must never
-    be taken for one, since ``xb.clip(0, 1)`` equals ``xb`` for the traced batch but not for the
-    next, nor ``xb > 0`` ``xb`` cast to bool. A comparison's mask and a ``detach()`` are not ops
-    of the graph; they are noted as a ``Comparison`` and a ``Detached`` to run again.
+    The replay runs those ops again, in their place among the recorded ones (``xb.clip(0, 1)``,
+    a flatten of the batch, ``BatchNorm1d`` in evaluation mode). Noting them matters beyond
+    that: a loss turns its targets into a tensor of the right shape and dtype with NumPy alone,
+    and the trace recognises such a tensor *by value* as an input reshaped and cast — an op's
+    result must never be taken for one, since ``xb.clip(0, 1)`` equals ``xb`` for the traced
+    batch but not for the next, nor ``xb > 0`` ``xb`` cast to bool. A comparison's mask and a
+    ``detach()`` are not ops of the graph; they are noted as a ``Comparison`` and a
+    ``Detached`` to run again.
     """
     originals = {name: Tensor.__dict__[name] for name in _RUNNERS}
 
