@@ -439,6 +439,18 @@ def test_a_target_made_under_no_grad_from_the_prediction_replays_in_its_place() 
     assert run(False)[0][0] == 8.25  # (0.5·1 − 1)² + (−1 − 1)² + (3 − 1)²: h = (1, −2, 6)
 
 
+def test_a_graph_built_before_the_step_is_not_replayed_as_part_of_it() -> None:
+    # emb has a history from outside the step. Eager backpropagates through that old graph, and
+    # after the first update refuses (W changed in place); a replay would recompute emb instead.
+    W = Tensor([1.0, 2.0], requires_grad=True)
+    emb = W * 2.0
+    step = compile_step(lambda x: (emb * x).sum(), BatchGD([W], lr=0.1))
+    assert step(np.array([1.0, 1.0])) == 6.0
+    assert "recorded before the step" in step.stats["reason"]
+    with pytest.raises(RuntimeError, match="modified in place"):
+        step(np.array([1.0, 1.0]))  # as the eager step does
+
+
 def test_python_side_effects_of_fn_run_only_when_traced() -> None:
     w = Tensor([1.0, 2.0], requires_grad=True)
     calls: list[int] = []

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Array, Function, run_backward
-from ..guards import changes
+from ..guards import changes, next_seq
 from ..nn.module import Module
 from ..optim.base import Optimizer
 from ..tensor import Constant, Tensor, backward_seed
@@ -90,7 +90,7 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     reads: list[str] = []
     modes: dict[int, tuple[Module, bool]] = {}
     computed: Noted = {}
-    before = changes.last
+    before, start = changes.last, next_seq()
     with watch_reads(reads), watch_modes(modes), watch_unrecorded(computed):
         loss = fn(*inputs)
     changed = changes.last != before
@@ -105,7 +105,7 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
 
     run_backward((loss,), (seed,), hook=note)
     value = float(loss.data.reshape(()))
-    trace, fresh = _describe(loss, visits, inputs, computed)
+    trace, fresh = _describe(loss, visits, inputs, computed, start)
     trace.seed, trace.value, trace.modes = seed, value, list(modes.values())
     del loss, visits, note, computed  # the graph goes: what survives is held outside the step
     _settle(trace, fresh, inputs)
@@ -133,10 +133,18 @@ def _describe(
     visits: list[tuple[Tensor, tuple[Any, ...]]],
     inputs: Sequence[Tensor],
     noted: Noted,
+    start: int,
 ) -> tuple[Trace, Fresh]:
+    """The trace of the walk's ``visits``; ``start``: the creation number when the step began."""
     trace = Trace()
     visited = [node for node, _ in visits]
-    recipes = _off_the_walk(visited, noted)
+    if any(node.grad_fn.seq < start for node in visited):  # type: ignore[union-attr]
+        trace.reason = (
+            "the step's backward reaches ops recorded before the step (a tensor it reads was "
+            "computed outside fn, with its history); a replay would compute them again, so "
+            "every call runs eagerly"
+        )
+    recipes = _off_the_walk(visited, noted, start)
     nodes = sorted(  # (in creation order: unrecorded work may read a recorded result, no_grad)
         [*visited, *(t for t, _ in recipes.values())],
         key=lambda t: t.grad_fn.seq if id(t) not in recipes else recipes[id(t)][1].order,  # type: ignore[union-attr]
@@ -179,11 +187,12 @@ def _describe(
     return trace, fresh
 
 
-def _off_the_walk(visited: list[Tensor], noted: Noted) -> dict[int, tuple[Tensor, Any]]:
+def _off_the_walk(visited: list[Tensor], noted: Noted, start: int) -> dict[int, tuple[Tensor, Any]]:
     """The ops the step ran that the backward walk did not visit, but whose results the visited
     ones read, directly or through each other: unrecorded work (an op whose inputs need no
-    gradient, a comparison's mask, a ``detach()``; what was noted of it) and recorded ops whose
-    result only such work reads (noted as a stand-in with the op's own ``seq`` as ``order``)."""
+    gradient, a comparison's mask, a ``detach()``; what was noted of it) and ops the step
+    recorded whose result only such work reads (noted as a stand-in, ``order`` their ``seq``).
+    A result recorded before the step (``seq < start``) is a tensor the step reads."""
     seen = {id(t) for t in visited}
     found: dict[int, tuple[Tensor, Any]] = {}
     stack: list[Any] = [t for node in visited for t in node.grad_fn.inputs]  # type: ignore[union-attr]
@@ -192,7 +201,7 @@ def _off_the_walk(visited: list[Tensor], noted: Noted) -> dict[int, tuple[Tensor
         if id(t) in seen or id(t) in found:
             continue
         entry = noted_as(noted, t)
-        if entry is None and t.grad_fn is not None:  # recorded, off the walk
+        if entry is None and t.grad_fn is not None and t.grad_fn.seq > start:  # off the walk
             entry = Unrecorded(t, t.grad_fn, t.grad_fn.inputs, t.grad_fn.seq)
         if entry is None:  # an input, a parameter, a constant: no op made it in the step
             continue
