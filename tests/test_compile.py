@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, compile_step, losses, no_grad
+from tinygrad_edu import Tensor, compile_step, detect_anomaly, losses, no_grad
 from tinygrad_edu.compile import StepMismatchError
 from tinygrad_edu.data import load_home_prices
 from tinygrad_edu.nn import BatchNorm1d, Dense, Sequential
@@ -449,6 +449,21 @@ def test_a_graph_built_before_the_step_is_not_replayed_as_part_of_it() -> None:
     assert "recorded before the step" in step.stats["reason"]
     with pytest.raises(RuntimeError, match="modified in place"):
         step(np.array([1.0, 1.0]))  # as the eager step does
+
+
+def test_anomaly_mode_switched_on_inside_fn_keeps_checking_every_call() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+
+    def fn(x: Tensor) -> Tensor:
+        with detect_anomaly():  # (the replay runs no checks: the step must stay eager)
+            return (w * x).log().sum()
+
+    step = compile_step(fn, BatchGD([w], lr=0.01))
+    step(np.array([1.0, 1.0]))
+    step(np.array([1.0, 1.0]))
+    assert step.stats["replays"] == 0 and "anomaly" in step.stats["reason"]
+    with pytest.raises(FloatingPointError, match="Log"), np.errstate(invalid="ignore"):
+        step(np.array([-1.0, 1.0]))  # log of a negative: NaN, which anomaly mode names
 
 
 def test_python_side_effects_of_fn_run_only_when_traced() -> None:

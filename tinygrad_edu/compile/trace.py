@@ -157,6 +157,8 @@ def _describe(
         fn: Any = node.grad_fn if entry is None else entry.fn
         if node._hooks is not None:
             trace.reason = "a tensor of the step has hooks (register_hook, retain_grad)"
+        if any(tag[0] == "recorded_at" for tag in getattr(fn, "tags", ())):
+            trace.reason = "anomaly mode was on inside the step (a replay checks nothing)"
         sources: list[Source] = []
         for t in fn.inputs:
             if id(t) in by_input:
