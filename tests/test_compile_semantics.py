@@ -1,0 +1,308 @@
+"""What a compiled step sees and what it freezes: each case run eagerly and compiled, side by side.
+
+A compiled step must never be silently different from the eager one. These are the ways a step can
+depend on more than its graph — which tensor a name holds, whether a parameter still requires grad,
+hooks, train/eval mode, work outside the graph, values read into Python, side effects — and what the
+compiled step does about each: reads it afresh, guards it, replays it, or runs eagerly and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.test_compile import _fixed
+from tinygrad_edu import Tensor, compile_step, detect_anomaly, losses, no_grad
+from tinygrad_edu.nn import BatchNorm1d, Dense, Sequential
+from tinygrad_edu.optim import BatchGD, Optimizer
+
+
+def test_which_tensor_a_name_holds_is_frozen_its_values_are_not() -> None:
+    # loss = Σ (w·x − target)² with w = (1, 2), x = (1, 1): 1 + 4 = 5 for target (0, 0).
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    scope = {"target": Tensor([0.0, 0.0])}
+    step = compile_step(lambda x: ((w * x - scope["target"]) ** 2).sum(), BatchGD([w]))
+    x = np.array([1.0, 1.0])
+    assert [step.loss_and_grads(x) for _ in range(2)] == [5.0, 5.0]  # (a trace, a replay)
+    with no_grad():
+        scope["target"] += 1.0  # new values in the same tensor: read afresh, (0)² + 1² = 1
+    assert step.loss_and_grads(x) == 1.0
+    scope["target"] = Tensor([10.0, 10.0])  # another tensor under the name: not seen ...
+    assert step.loss_and_grads(x) == 1.0
+    step.clear()  # ... until the step traces again: 9² + 8² = 145
+    assert step.loss_and_grads(x) == 145.0
+
+
+def _eager_and_compiled(change: Callable[[Tensor, Tensor, list[Any]], None]) -> list[Any]:
+    """Two steps, ``change(w, v, calls)``, two more steps: eagerly, then compiled."""
+    return [_four_steps(change, compiled) for compiled in (False, True)]
+
+
+def _four_steps(change: Callable[[Tensor, Tensor, list[Any]], None], compiled: bool) -> Any:
+    w, v = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0], requires_grad=True)
+    opt = BatchGD([w, v], lr=0.1)
+
+    def fn(x: Any) -> Tensor:
+        return ((w * x).sum() * v).sum()
+
+    def eager(x: Any) -> float:
+        opt.zero_grad()
+        loss = fn(Tensor(x))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    go = compile_step(fn, opt) if compiled else eager
+    calls: list[Any] = []
+    x = np.array([1.0, 1.0])
+    losses = [go(x), go(x)]
+    change(w, v, calls)
+    losses += [go(x), go(x)]
+    return losses, w.data.tolist(), v.data.tolist(), calls
+
+
+def test_a_parameter_frozen_after_the_trace_is_left_alone_as_in_eager() -> None:
+    def freeze(w: Tensor, v: Tensor, calls: list[Any]) -> None:
+        v.requires_grad = False  # (fine-tuning: stop training one parameter)
+
+    eager, compiled = _eager_and_compiled(freeze)
+    assert compiled == eager
+    assert eager[2] == [pytest.approx(2.46)]  # v: 3 − 0.1·3 − 0.1·2.4, then no more updates
+
+
+def test_a_hook_registered_after_the_trace_runs_as_in_eager() -> None:
+    def hook(w: Tensor, v: Tensor, calls: list[Any]) -> None:
+        w.register_hook(lambda g: calls.append(g.tolist()) or g * 0)
+
+    eager, compiled = _eager_and_compiled(hook)
+    assert compiled == eager
+    # The hook sees ∂L/∂w = v·x with v = 2.46, then 2.46 − 0.1·(0.43 + 1.43); w no longer moves.
+    assert eager[3] == [[pytest.approx(2.46)] * 2, [pytest.approx(2.274)] * 2]
+    assert eager[1] == [pytest.approx(0.43), pytest.approx(1.43)]
+
+
+def test_fn_receives_its_inputs_as_tensors_as_the_eager_step_it_matches() -> None:
+    # A float32 layer casts an array to float32 but computes a float64 Tensor in float64: the
+    # compiled step is fn(Tensor(X), Tensor(y)), not fn(X, y).
+    X, y = np.array([[0.1, 0.2]]), np.array([[1.0]])
+    seen: list[type] = []
+
+    def fn(xb: Any, yb: Any) -> Tensor:
+        seen.append(type(xb))
+        return losses.mse(model(xb), yb)
+
+    model = Dense(2, 1, weight_init="ones", bias_init="zeros", dtype=np.float32)
+    loss = compile_step(fn, BatchGD(model.parameters())).loss_and_grads(X, y)
+    assert seen == [Tensor]
+    assert loss == (0.1 + 0.2 - 1.0) ** 2  # in float64
+    with_arrays = losses.mse(model(X), y)  # (fn(X, y): Dense casts the array to float32)
+    assert with_arrays.dtype == np.float32 and with_arrays.item() != loss
+
+
+@pytest.mark.parametrize(
+    "prepare",
+    [
+        lambda xb: xb.clip(0.0, 1.0),  # the traced batch is in [0, 1] already
+        lambda xb: xb.clip(0.0, 1.0).reshape(2, 2),  # ... and a reshape of that
+        lambda xb: xb.relu(),  # the traced batch is positive
+        lambda xb: xb.T,  # the traced batch is symmetric
+        lambda xb: (xb - xb.mean()) / 2.0,  # normalised in the step, as BatchNorm does
+        lambda xb: xb > 0,  # a comparison's mask (equal to the batch cast to bool)
+        lambda xb: (xb * 1.0).detach(),
+    ],
+    ids=["clip", "clip-reshape", "relu", "transpose", "normalise", "compare", "detach"],
+)
+def test_work_on_the_inputs_outside_the_graph_is_run_again_not_taken_for_the_inputs(
+    prepare: Callable[[Tensor], Tensor],
+) -> None:
+    # The inputs need no gradient, so these ops are not recorded; their results equal the traced
+    # batch (reshaped), but not the next one. The replay runs them again, in their place.
+    def run(compiled: bool) -> tuple[list[float], list[float], dict[str, Any] | None]:
+        w = Tensor([[1.0], [2.0]], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        fn = lambda xb: (prepare(xb).reshape(2, 2) @ w).sum()  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda x: _eager_step(lambda: fn(Tensor(x)), opt))
+        batches = [np.array([[0.5, 0.25], [0.25, 0.5]])] * 2 + [np.array([[3.0, -2.0], [4, -1]])]
+        losses = [go(x) for x in batches]
+        return losses, w.data.ravel().tolist(), (step.stats if compiled else None)
+
+    (eager, w_eager, _), (compiled, w_compiled, stats) = run(False), run(True)
+    assert compiled == eager and w_compiled == w_eager
+    assert stats is not None and stats["replays"] == 2 and stats["reason"] is None
+
+
+def test_a_mask_of_a_recorded_value_is_made_again_after_it() -> None:
+    # relu by hand: h · (h > 0), the mask a comparison of a result the step recorded.
+    def run(compiled: bool) -> tuple[list[float], list[float]]:
+        w = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+        opt = BatchGD([w], lr=0.5)
+        fn = lambda x: ((w * x) * (w * x > 0)).sum()  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a: _eager_step(lambda: fn(Tensor(a)), opt))
+        out = [go(np.array(x)) for x in ([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [-1.0, -1.0, 1.0])]
+        return out, w.data.tolist()
+
+    compiled, eager = run(True), run(False)
+    assert compiled == eager
+    assert eager[0][:2] == [4.0, 3.0]  # 1 + 3, then w = (0.5, −2, 2.5): 0.5 + 2.5 (−2 masked)
+
+
+def test_batchnorm_in_eval_mode_as_the_first_layer_compiles_and_matches_eager() -> None:
+    # Its work on the raw inputs needs no gradient (the inputs need none, its statistics are
+    # buffers), so it is not recorded: the replay runs it again before the recorded ops.
+    X, y = np.linspace(-2.0, 2.0, 18).reshape(6, 3), np.linspace(0.0, 1.0, 6).reshape(6, 1)
+
+    def run(compiled: bool) -> tuple[list[float], list[Any]]:
+        model = _fixed(Sequential(BatchNorm1d(3), Dense(3, 1)))
+        model[0].running_mean.data[:] = [0.5, -0.5, 0.0]
+        model[0].running_var.data[:] = [2.0, 0.5, 1.0]
+        model.eval()
+        opt = BatchGD(model.parameters(), lr=0.1)
+        fn = lambda xb, yb: losses.mse(model(xb), yb)  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a, b: _eager_step(lambda: fn(Tensor(a), Tensor(b)), opt))
+        out = [go(X * k, y) for k in (1.0, 1.0, 3.0, -1.0)]
+        if compiled:
+            assert step.stats["replays"] == 3 and "Sub" in step.code.split("MatMul")[0]
+        return out, [p.data.copy() for p in model.parameters()]
+
+    (eager, p_eager), (compiled, p_compiled) = run(False), run(True)
+    assert compiled == eager
+    assert all(np.array_equal(a, b) for a, b in zip(p_compiled, p_eager, strict=True))
+
+
+def test_a_target_made_under_no_grad_from_the_prediction_replays_in_its_place() -> None:
+    # Unrecorded work may read a recorded result (no_grad inside fn): the replay must run it
+    # after that op, in the order the step ran them.
+    def run(compiled: bool) -> tuple[list[float], list[float]]:
+        w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        opt = BatchGD([w], lr=0.01)
+
+        def fn(x: Tensor) -> Tensor:
+            h = w * x
+            with no_grad():
+                target = h * 0.5 + 1.0  # a moving target, as in bootstrapped value learning
+            return ((h - target) ** 2).sum()
+
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a: _eager_step(lambda: fn(Tensor(a)), opt))
+        out = [go(np.array([1.0, -1.0, 2.0])) for _ in range(3)]
+        if compiled:
+            assert step.stats["replays"] == 2
+        return out, w.data.tolist()
+
+    assert run(True) == run(False)
+    assert run(False)[0][0] == 8.25  # (0.5·1 − 1)² + (−1 − 1)² + (3 − 1)²: h = (1, −2, 6)
+
+
+def test_a_graph_built_before_the_step_is_not_replayed_as_part_of_it() -> None:
+    # emb has a history from outside the step. Eager backpropagates through that old graph, and
+    # after the first update refuses (W changed in place); a replay would recompute emb instead.
+    W = Tensor([1.0, 2.0], requires_grad=True)
+    emb = W * 2.0
+    step = compile_step(lambda x: (emb * x).sum(), BatchGD([W], lr=0.1))
+    assert step(np.array([1.0, 1.0])) == 6.0
+    assert "recorded before the step" in step.stats["reason"]
+    with pytest.raises(RuntimeError, match="modified in place"):
+        step(np.array([1.0, 1.0]))  # as the eager step does
+
+
+def test_anomaly_mode_switched_on_inside_fn_keeps_checking_every_call() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+
+    def fn(x: Tensor) -> Tensor:
+        with detect_anomaly():  # (the replay runs no checks: the step must stay eager)
+            return (w * x).log().sum()
+
+    step = compile_step(fn, BatchGD([w], lr=0.01))
+    step(np.array([1.0, 1.0]))
+    step(np.array([1.0, 1.0]))
+    assert step.stats["replays"] == 0 and "anomaly" in step.stats["reason"]
+    with pytest.raises(FloatingPointError, match="Log"), np.errstate(invalid="ignore"):
+        step(np.array([-1.0, 1.0]))  # log of a negative: NaN, which anomaly mode names
+
+
+def test_python_side_effects_of_fn_run_only_when_traced() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    calls: list[int] = []
+
+    def fn(x: Tensor) -> Tensor:
+        calls.append(1)  # Python around the ops: not part of what a replay runs
+        return (w * x).sum()
+
+    step = compile_step(fn, BatchGD([w], lr=0.1))
+    assert [step(np.array([3.0, 3.0])) for _ in range(3)] == pytest.approx([9.0, 7.2, 5.4])
+    assert len(calls) == 1 and step.stats["replays"] == 2
+
+
+def test_an_array_computed_from_data_in_fn_is_not_frozen() -> None:
+    # A mask made from this call's values with NumPy (x.data > 0) would be frozen by a replay:
+    # the step runs eagerly, as it does for .item(). Reading a shape is no such read.
+    def run(compiled: bool) -> tuple[list[float], list[float], Any]:
+        w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        fn = lambda x: (w * x)[x.data > 0].sum()  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda x: _eager_step(lambda: fn(Tensor(x)), opt))
+        xs = [np.array([1.0, -1.0, 1.0])] * 2 + [np.array([-1.0, 1.0, 1.0])] * 2
+        return [go(x) for x in xs], w.data.tolist(), (step.stats if compiled else None)
+
+    (eager, w_eager, _), (compiled, w_compiled, stats) = run(False), run(True)
+    assert compiled == eager == [4.0, 3.8, 4.8, 4.6] and w_compiled == w_eager
+    assert stats["replays"] == 0 and "(data)" in stats["reason"]
+
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    step = compile_step(lambda x: (w * x).sum() * x.shape[0], BatchGD([w], lr=0.1))
+    [step(np.array([3.0, 3.0])) for _ in range(3)]
+    assert step.stats["replays"] == 2
+
+
+@pytest.mark.parametrize("switch", ["train()", "training = True"])
+def test_a_step_traced_in_eval_mode_sees_the_switch_to_training(switch: str) -> None:
+    from tinygrad_edu.nn import Dropout
+
+    X, y = np.linspace(-1.0, 1.0, 15).reshape(5, 3), np.ones((5, 1))
+
+    def run(compiled: bool) -> list[float]:
+        model = _fixed(Sequential(Dense(3, 4), Dropout(0.5, seed=0), Dense(4, 1)))
+        opt = BatchGD(model.parameters(), lr=0.1)
+        fn = lambda: losses.mse(model(Tensor(X)), Tensor(y))  # noqa: E731
+        step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), opt)
+        model.eval()  # no mask: the step compiles
+        out = [step(X, y) for _ in range(2)] if compiled else [_eager_step(fn, opt) for _ in "ab"]
+        if switch == "train()":
+            model.train()
+        else:
+            model[1].training = True  # (the attribute itself, on the one layer it changes)
+        out += [step(X, y) for _ in range(2)] if compiled else [_eager_step(fn, opt) for _ in "ab"]
+        if compiled:
+            assert step.stats["replays"] == 1 and "mask" in step.stats["reason"]
+        return out
+
+    eager, compiled = run(False), run(True)
+    assert compiled == eager
+
+
+def test_switching_modes_retraces_only_a_step_that_reads_them() -> None:
+    # fit() switches to eval() and back around every validation pass: a model without Dropout or
+    # BatchNorm does the same in both modes, so its compiled step must not trace again.
+    model = _fixed(Sequential(Dense(3, 4, activation="relu"), Dense(4, 1)))
+    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), BatchGD(model.parameters()))
+    X, y = np.linspace(-1.0, 1.0, 15).reshape(5, 3), np.ones((5, 1))
+    for _ in range(3):
+        step(X, y)
+        model.eval()
+        model.train()
+    assert step.stats["traces"] == 1 and step.stats["replays"] == 2
+
+
+def _eager_step(fn: Callable[[], Tensor], opt: Optimizer) -> float:
+    opt.zero_grad()
+    loss = fn()
+    loss.backward()
+    opt.step()
+    return loss.item()
