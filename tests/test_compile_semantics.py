@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.test_compile import _fixed
-from tinygrad_edu import Tensor, compile_step, detect_anomaly, losses, no_grad
+from tinygrad_edu import Tensor, compile_step, detect_anomaly, grad, losses, no_grad
 from tinygrad_edu.nn import BatchNorm1d, Dense, Sequential
 from tinygrad_edu.optim import BatchGD, Optimizer
 
@@ -306,3 +306,26 @@ def _eager_step(fn: Callable[[], Tensor], opt: Optimizer) -> float:
     loss.backward()
     opt.step()
     return loss.item()
+
+
+def test_a_gradient_penalty_taken_with_grad_inside_fn_compiles() -> None:
+    # grad(create_graph=True) records the backward pass of y as ops; the replay runs them as part
+    # of its forward pass. y = Σ w²x = 1 + 8 = 9, ∂y/∂w = 2wx = (2, 8), penalty 4 + 64: loss 77.
+    def run(compiled: bool) -> tuple[list[float], list[float]]:
+        w = Tensor([1.0, 2.0], requires_grad=True)
+        opt = BatchGD([w], lr=0.01)
+
+        def fn(x: Tensor) -> Tensor:
+            y = (w * w * x).sum()
+            (gw,) = grad(y, w, create_graph=True)
+            return y + (gw * gw).sum()
+
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a: _eager_step(lambda: fn(Tensor(a)), opt))
+        out = [go(np.array(x)) for x in ([1.0, 2.0], [1.0, 2.0], [3.0, -1.0])]
+        if compiled:
+            assert step.stats["replays"] == 2
+        return out, w.data.tolist()
+
+    compiled, eager = run(True), run(False)
+    assert compiled == eager and eager[0][0] == 77.0

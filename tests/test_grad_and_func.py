@@ -32,6 +32,15 @@ def test_the_fourth_derivative_of_tanh_by_autograd_is_the_closed_form() -> None:
     assert d.item() == pytest.approx(8 * t * (1 - t * t) * (2 - 3 * t * t), rel=1e-12)
 
 
+def test_the_gradient_of_a_tensor_by_itself_is_a_fresh_writable_one() -> None:
+    # The implied seed ∂x/∂x = 1 is a shared read-only constant; handing it out would share it.
+    x = Tensor([2.0], requires_grad=True)
+    first, second = grad(x, x, create_graph=True)[0], grad(x, x, create_graph=True)[0]
+    assert first is not second and first.data.flags.writeable
+    first += 1.0
+    np.testing.assert_array_equal(second.data, [1.0])
+
+
 def test_grad_with_respect_to_an_intermediate_tensor() -> None:
     x = Tensor(3.0, requires_grad=True)
     h = x * x

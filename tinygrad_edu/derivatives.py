@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .autograd import run_backward
-from .tensor import NoGradError, Tensor, as_array
+from .tensor import Constant, NoGradError, Tensor, as_array
 
 __all__ = ["grad"]
 
@@ -50,7 +50,7 @@ def _seed(out: Tensor, given: Any, i: int, create_graph: bool) -> Any:
                 f"pass grad_outputs with an array of shape {out.shape} for it"
             )
         seed = np.ones(out.shape, out.dtype)
-        return Tensor(seed) if create_graph else seed
+        return _one(seed) if create_graph else seed
     data = as_array(given.data if isinstance(given, Tensor) else given, out.dtype)
     if data.shape != out.shape:
         raise ValueError(
@@ -59,6 +59,22 @@ def _seed(out: Tensor, given: Any, i: int, create_graph: bool) -> Any:
     if not create_graph:
         return data
     return given if isinstance(given, Tensor) else Tensor(data)
+
+
+def _one(seed: Any) -> Constant:
+    """∂out/∂out = 1 as a shared read-only ``Constant`` of the output's shape and dtype, like the
+    numbers of an expression (pictures draw it at each use): the same one at every call, so that
+    a compiled step reads it as the constant it is (a new tensor each time would look like a
+    value the step made with NumPy)."""
+    key = (seed.shape, seed.dtype)
+    one = _ONES.get(key)
+    if one is None:
+        one = _ONES[key] = Constant(seed)
+        one.data.flags.writeable = False
+    return one
+
+
+_ONES: dict[tuple[tuple[int, ...], Any], Constant] = {}
 
 
 def grad(
@@ -114,6 +130,8 @@ def grad(
                     "pass allow_unused=True to get None for it"
                 )
             results.append(None)
+        elif any(g is one for one in _ONES.values()):  # the shared seed itself (grad(x, x))
+            results.append(Tensor(g.data))
         elif isinstance(g, Tensor):
             results.append(g)
         else:  # a fresh array: the walk's arrays may be shared with the graph
