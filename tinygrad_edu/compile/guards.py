@@ -61,7 +61,6 @@ class Guard:
     ) -> None:
         self.optimizer, self.holds, self.modes = optimizer, holds, list(modes)
         self.params = list(optimizer.params)
-        self.tensors = [(t, t.data.shape, t.data.dtype) for t in tensors]
         self.read = list(tensors)
         self.facts = [_facts(t) for t in tensors]
 
@@ -78,14 +77,13 @@ class Guard:
                 return f"a {type(module).__name__} the step uses was switched to {now} mode"
         if [_facts(t) for t in self.read] == self.facts:
             return None
-        for t, shape, dtype in self.tensors:
+        for t, (shape, dtype, requires_grad, _) in zip(self.read, self.facts, strict=True):
             data = t.data
             if data.shape != shape or data.dtype != dtype:
                 return (
                     f"a tensor the step reads changed from {shape} {dtype} to "
                     f"{data.shape} {data.dtype}"
                 )
-        for t, (_, _, requires_grad, _) in zip(self.read, self.facts, strict=True):
             if bool(t.requires_grad) != requires_grad:
                 now = "requires grad now" if t.requires_grad else "no longer requires grad"
                 return f"a tensor the step reads ({_label(t)}) {now}"
