@@ -67,6 +67,16 @@ def test_a_name_that_may_change_dtype_in_a_branch_is_unknown_after_it() -> None:
     ]
 
 
+def test_a_cast_says_its_dtype_with_or_without_copy() -> None:
+    # A loss's targets: ``yb.reshape(...).astype(float64, copy=False)`` is float64 either way.
+    env: dict[str, Any] = {"np": np, "float64": F64}
+    lines = ["    h = yb.reshape((3, 1)).astype(float64, copy=False)", "    q = 1 - h"]
+    assert typed_constants(lines, {"yb": np.dtype(np.int64)}, env)[1] == "    q = one - h"
+    env = {"np": np, "float64": F64}  # any other keyword may change what is made: unknown
+    lines = ["    h = np.add(yb, 1, dtype=float64)", "    q = 1 - h"]
+    assert typed_constants(lines, {"yb": np.dtype(np.int64)}, env)[1] == "    q = 1 - h"
+
+
 def test_a_block_header_is_rewritten_in_place() -> None:
     line, _ = _typed("    if (p0 > 0).all():", p0=F64)
     assert line == "    if (p0 > zero).all():"

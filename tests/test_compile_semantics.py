@@ -329,3 +329,112 @@ def test_a_gradient_penalty_taken_with_grad_inside_fn_compiles() -> None:
 
     compiled, eager = run(True), run(False)
     assert compiled == eager and eager[0][0] == 77.0
+
+
+def test_a_constant_made_in_fn_equal_to_the_traced_batch_is_not_taken_for_the_batch() -> None:
+    # Tensor(target) is made from NumPy inside fn. On the traced call it happens to equal the
+    # batch; a replay that took it for the batch would compute (1.5, 2) − (3, 4) on the next one.
+    target = np.array([[1.0], [2.0]])
+
+    def run(compiled: bool) -> tuple[list[float], list[float]]:
+        w = Tensor([[0.5]], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        fn = lambda xb: losses.mse(xb @ w, Tensor(target))  # noqa: E731
+        go = (
+            compile_step(fn, opt)
+            if compiled
+            else (lambda a: _eager_step(lambda: fn(Tensor(a)), opt))
+        )
+        return [go(x) for x in (target.copy(), np.array([[3.0], [4.0]]))], w.data.ravel().tolist()
+
+    eager, compiled = run(False), run(True)
+    # First call: x = target, xw = (0.5, 1): mean of 0.5² and 1² = 0.625.
+    assert compiled == eager and eager[0][0] == 0.625
+
+
+def test_labels_are_checked_at_every_call_of_a_compiled_step() -> None:
+    v = Tensor(np.zeros((3, 2)), requires_grad=True)
+    step = compile_step(lambda xb, yb: losses.cross_entropy(xb @ v, yb), BatchGD([v], lr=0.1))
+    x = np.eye(3)
+    for _ in range(2):
+        step(x, np.array([0, 1, 1]))
+    assert step.stats["replays"] == 1
+    with pytest.raises(ValueError, match=r"label -1 at row 2 is not a class id in \[0, 2\)"):
+        step(x, np.array([0, 1, -1]))  # (indexing with −1 would pick the last class)
+
+
+@pytest.mark.parametrize(
+    ("loss", "labels"),
+    [
+        (losses.mse, np.array([1, 2, 0])),  # (3,) ints for (3, 1) predictions: reshaped, cast
+        (losses.binary_cross_entropy, np.array([[1.0], [0.0], [1.0]], dtype=np.float32)),
+        (losses.cross_entropy, np.array([[1.0], [0.0], [1.0]])),  # float class ids in a column
+        (losses.cross_entropy, np.eye(3, 2, dtype=np.float32)),  # probabilities, cast
+    ],
+    ids=["mse-ints", "bce-float32", "ce-column", "ce-probabilities"],
+)
+def test_targets_a_loss_reshapes_or_casts_are_made_again_from_each_batch(
+    loss: Callable[[Any, Any], Tensor], labels: np.ndarray
+) -> None:
+    X = np.linspace(-1.0, 1.0, 6).reshape(3, 2)
+    width = 2 if loss is losses.cross_entropy else 1
+    batches = [labels, labels, labels[::-1].copy(), labels[::-1].copy()]
+
+    def run(compiled: bool) -> tuple[list[float], list[float], Any]:
+        w = Tensor(np.full((2, width), 0.25), requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        predict = (
+            (lambda xb: (xb @ w).sigmoid())
+            if loss is losses.binary_cross_entropy
+            else (lambda xb: xb @ w)
+        )
+        fn = lambda xb, yb: loss(predict(xb), yb)  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a, b: _eager_step(lambda: fn(Tensor(a), Tensor(b)), opt))
+        out = [go(X, y) for y in batches]
+        return out, w.data.ravel().tolist(), step.stats
+
+    (eager, w_eager, _), (compiled, w_compiled, stats) = run(False), run(True)
+    assert compiled == eager and w_compiled == w_eager
+    assert stats["replays"] == 3, stats["reason"]  # (one trace, then every batch replays)
+
+
+def test_targets_equal_to_the_features_are_still_the_targets() -> None:
+    # Learning y = x: on every batch the targets hold the same numbers as the features (n,) vs
+    # (n, 1). The loss reshapes the targets; which input they came from is known, not guessed.
+    x = np.array([[1.0], [2.0], [3.0]])
+
+    def run(compiled: bool) -> tuple[list[float], Any]:
+        w = Tensor([[0.0]], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        fn = lambda xb, yb: losses.mse(xb @ w, yb)  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a, b: _eager_step(lambda: fn(Tensor(a), Tensor(b)), opt))
+        return [go(x * k, (x * k).ravel()) for k in (1, 1, 2)], step.stats
+
+    (eager, _), (compiled, stats) = run(False), run(True)
+    assert compiled == eager and eager[0] == pytest.approx(14 / 3)  # (1 + 4 + 9) / 3
+    assert stats["replays"] == 2, stats["reason"]
+
+
+def test_a_random_mask_made_in_fn_and_kept_outside_is_not_frozen() -> None:
+    # The mask is made from NumPy at every call and kept in a list (to look at later). Kept or
+    # not, a replay would freeze the traced one; the step runs eagerly and says why.
+    def run(compiled: bool) -> tuple[list[float], list[list[float]], Any]:
+        rng, kept = np.random.default_rng(0), []
+        w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+
+        def fn(x: Tensor) -> Tensor:
+            mask = Tensor((rng.random(3) > 0.5).astype(np.float64))
+            kept.append(mask)
+            return (w * x * mask).sum()
+
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a: _eager_step(lambda: fn(Tensor(a)), opt))
+        out = [go(np.ones(3)) for _ in range(4)]
+        return out, [m.data.tolist() for m in kept], step.stats
+
+    (eager, masks, _), (compiled, _, stats) = run(False), run(True)
+    assert masks[0] != masks[1]  # (the draws differ: a frozen mask would show)
+    assert compiled == eager and stats["replays"] == 0 and "from NumPy" in stats["reason"]

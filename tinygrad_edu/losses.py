@@ -35,36 +35,9 @@ import numpy as np
 
 from .activations import as_tensor
 from .autograd import Array, Function, Grads, Saved, add_reduce
+from .loss_targets import ClassIds, Targets, targets
 from .ops import dual
 from .tensor import Tensor
-
-
-def _targets(where: str, y_pred: Any, y_true: Any) -> tuple[Tensor, Tensor]:
-    """Both arguments as Tensors of the same shape, targets reshaped only for (n, 1) vs (n,).
-
-    Targets that need no gradient take the predictions' float dtype (so float32 stays float32
-    and 0/1 integer labels become floats).
-    """
-    p = as_tensor(y_pred)
-    pd = p.data
-    if isinstance(y_true, Tensor):
-        y = y_true
-    else:  # one copy, straight into the predictions' float dtype
-        y = Tensor(y_true, dtype=pd.dtype if pd.dtype.kind == "f" else None)
-    if pd.size == 0:
-        raise ValueError(f"{where}: y_pred is empty (shape {pd.shape}); a mean needs values")
-    yd = y.data
-    if yd.shape != pd.shape:
-        column, flat = (pd.shape, yd.shape) if pd.ndim == 2 else (yd.shape, pd.shape)
-        if not (len(column) == 2 and column[1] == 1 and flat == column[:1]):
-            raise ValueError(
-                f"{where}: y_pred has shape {pd.shape} but y_true has shape {yd.shape}; they "
-                "must be equal, or (n, 1) and (n,)"
-            )
-        y = y.reshape(pd.shape) if y.requires_grad else Tensor.from_numpy(yd.reshape(pd.shape))
-    if not y.requires_grad and y.data.dtype != pd.dtype:
-        y = Tensor(y.data, dtype=pd.dtype)
-    return p, y
 
 
 def mae(y_pred: Any, y_true: Any) -> Tensor:
@@ -73,7 +46,7 @@ def mae(y_pred: Any, y_true: Any) -> Tensor:
     >>> mae(y_pred=[0.0, 4.0], y_true=[1.0, 1.0])       # (1 + 3) / 2
     Tensor(2.)
     """
-    p, y = _targets("mae", y_pred, y_true)
+    p, y = targets("mae", y_pred, y_true)
     return (p - y).abs().mean()
 
 
@@ -83,7 +56,7 @@ def mse(y_pred: Any, y_true: Any) -> Tensor:
     >>> mse([1.0, 2.0], [1.0, 4.0])                     # (0 + 4) / 2
     Tensor(2.)
     """
-    p, y = _targets("mse", y_pred, y_true)
+    p, y = targets("mse", y_pred, y_true)
     return Tensor._binary(MeanSquaredError(), p, y)
 
 
@@ -130,7 +103,7 @@ def binary_cross_entropy(y_pred: Any, y_true: Any, eps: float = 1e-15) -> Tensor
     """
     if not 0 < eps < 0.5:
         raise ValueError(f"binary_cross_entropy: eps must be in (0, 0.5), got {eps!r}")
-    p, y = _targets("binary_cross_entropy", y_pred, y_true)
+    p, y = targets("binary_cross_entropy", y_pred, y_true)
     return Tensor._binary(BinaryCrossEntropy(*_clip_bounds(p.dtype, eps)), p, y)
 
 
@@ -261,7 +234,7 @@ def binary_cross_entropy_with_logits(y_pred: Any, y_true: Any) -> Tensor:
     >>> binary_cross_entropy_with_logits([10000.0, -10000.0], [1.0, 1.0])   # (0 + 1e4) / 2
     Tensor(5000.)
     """
-    z, y = _targets("binary_cross_entropy_with_logits", y_pred, y_true)
+    z, y = targets("binary_cross_entropy_with_logits", y_pred, y_true)
     return Tensor._binary(BCEWithLogits(), z, y)
 
 
@@ -310,29 +283,6 @@ class CrossEntropy(Function):
         return loss
 
 
-def _class_ids(labels: Array, classes: int) -> Array:
-    """``labels`` as an int array of class ids in [0, classes), or an error naming a bad one."""
-    flat = labels.reshape(-1)
-    if flat.dtype.kind == "f":
-        whole = np.isfinite(flat) & (flat == np.round(flat))
-        if not whole.all():
-            i = int(np.argmin(whole))
-            raise ValueError(
-                f"cross_entropy: label {flat[i].item()!r} at row {i} is not an integer class id"
-            )
-    elif flat.dtype.kind not in "iub":
-        raise TypeError(f"cross_entropy: labels must be integer class ids, got {flat.dtype}")
-    ids = flat.astype(np.intp)
-    # Read as unsigned, a negative id is huge: one maximum finds both kinds of bad label.
-    if ids.size and np.maximum.reduce(ids.view(np.uintp)) >= classes:
-        i = int(np.argmax((ids < 0) | (ids >= classes)))
-        raise ValueError(
-            f"cross_entropy: label {flat[i].item()!r} at row {i} is not a class id in "
-            f"[0, {classes}) (the logits have {classes} columns)"
-        )
-    return ids
-
-
 def cross_entropy(y_pred: Any, y_true: Any) -> Tensor:
     """Softmax cross-entropy of logits (n, C) against class ids (n,) — the multi-class log loss.
 
@@ -353,10 +303,10 @@ def cross_entropy(y_pred: Any, y_true: Any) -> Tensor:
     n, classes = z.shape
     y = y_true if isinstance(y_true, Tensor) else Tensor(y_true)
     if y.shape in ((n,), (n, 1)):
-        y = Tensor.from_numpy(_class_ids(y.data, classes))  # a new array already
+        y = Tensor._unary(ClassIds(classes), y.detach() if y.requires_grad else y)
     elif y.shape == (n, classes):
         if not y.requires_grad and y.dtype != z.dtype:
-            y = Tensor(y.data, dtype=z.dtype)
+            y = Tensor._unary(Targets(y.shape, z.dtype), y)
     else:
         raise ValueError(
             f"cross_entropy: y_pred has shape {z.shape} but y_true has shape {y.shape}; "

@@ -31,6 +31,7 @@ from ..optim.base import Optimizer
 from ..tensor import Tensor, output_array
 from .constants import typed_constants
 from .inline import Inlined, inline
+from .inline_facts import dtype_name
 from .replay import replay_lines
 from .runtime import TypedNumber, give, own
 from .trace import Source, Trace
@@ -111,22 +112,12 @@ def generate(
             head.append(f"    {var} = {ref}.data")
         return tensor_names[key]
 
-    derived: dict[Source, str] = {}
-
     def operand(src: Source) -> str:
         kind = src[0]
         if kind == "op":
             return names[src[1]]
         if kind == "input":
             return args[src[1]]
-        if kind == "derived":
-            if src not in derived:
-                _, i, shape, dtype = src
-                name = f"{args[i]}_{len(derived) + 1}"
-                derived[src] = name
-                cast = "" if dtype == dtypes[i] else f".astype({_dtype(env, dtype)})"
-                head.append(f"    {name} = {args[i]}.reshape({shape}){cast}")
-            return derived[src]
         return tensor_name(src[1])
 
     names = ["loss" if k == trace.loss else f"h{k + 1}" for k in range(len(trace.ops))]
@@ -155,7 +146,7 @@ def generate(
     for t in trace.leaves:
         var = tensor_name(t)
         if id(t) in index:  # zero_grad emptied it: the gradient becomes .grad
-            dtype = _dtype(env, t.data.dtype)
+            dtype = dtype_name(env, t.data.dtype)
             body.append(
                 f"    {_ref(var)}.grad, {_ref(var)}._grad_tensor = own(g_{var}, {dtype}), None"
             )
@@ -233,26 +224,12 @@ def _checks(
     checks += [f"params[{i}] is param{i}" for i in range(len(params))]
     for t in tensors:
         ref = _ref(names[id(t)])
-        dtype = _dtype(env, t.data.dtype)
+        dtype = dtype_name(env, t.data.dtype)
         checks.append(f"{ref}.data.shape == {t.data.shape} and {ref}.data.dtype is {dtype}")
         checks.append(f"{ref}.requires_grad is {bool(t.requires_grad)} and {ref}._hooks is None")
     for arg, shape, dtype in inputs:
-        checks.append(f"{arg}.shape == {tuple(shape)} and {arg}.dtype is {_dtype(env, dtype)}")
+        checks.append(f"{arg}.shape == {tuple(shape)} and {arg}.dtype is {dtype_name(env, dtype)}")
     return checks
-
-
-def _dtype(env: dict[str, Any], dtype: Any) -> str:
-    """The program's name for ``dtype`` (``float64``), bound in ``env`` to that very object.
-
-    The guard compares dtypes with ``is``, so two dtypes of one name — a byte-swapped
-    ``float64``, or one with metadata — get two names (``float64_swapped``, ``float64_2``)."""
-    dt = np.dtype(dtype)
-    name = base = dt.name if dt.isnative else f"{dt.name}_swapped"
-    k = 2
-    while env.get(name, dt) is not dt:
-        name, k = f"{base}_{k}", k + 1
-    env[name] = dt
-    return name
 
 
 def _ref(var: str) -> str:
@@ -354,8 +331,6 @@ def _source_shapes(
             found.append(trace.shapes[src[1]])
         elif kind == "input":
             found.append(tuple(input_shapes[src[1]]))
-        elif kind == "derived":
-            found.append(tuple(src[2]))
         else:
             found.append(src[1].data.shape)
     return found

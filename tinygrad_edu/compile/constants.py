@@ -161,8 +161,8 @@ class _Kinds:
         if isinstance(node, ast.Compare):
             sides = [self._of(node.left), *(self._of(c) for c in node.comparators)]
             return np.dtype(bool) if any(isinstance(s, np.dtype) for s in sides) else None
-        if isinstance(node, ast.Call) and not node.keywords:
-            return self._call(node)
+        if isinstance(node, ast.Call) and all(k.arg == "copy" for k in node.keywords):
+            return self._call(node)  # (``copy=`` decides whether, never what, is made)
         return None
 
     def _call(self, node: ast.Call) -> Kind:

@@ -78,7 +78,8 @@ def inline(
         state = OpState(op, name, env, dict(shapes), frozen=dict(frozen or {}))
         forward = _forward(state, args, out)
         needed = ["g" if n else "_" for n in op.needs_grad]
-        _backward(state, "g_upstream", needed, dry_run=True)
+        if any(op.needs_grad):  # (work outside the graph has no backward to write)
+            _backward(state, "g_upstream", needed, dry_run=True)
     except (NotInlinable, AttributeError, OSError, TypeError, SyntaxError):
         return None
     return Inlined(

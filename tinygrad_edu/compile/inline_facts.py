@@ -27,6 +27,7 @@ __all__ = [
     "OpState",
     "Unfrozen",
     "assigned_key",
+    "dtype_name",
     "is_self",
     "is_simple",
     "only_reraises",
@@ -242,3 +243,17 @@ def _names(node: ast.AST, name: str) -> bool:
 
 def _raises(body: list[ast.stmt]) -> bool:
     return all(isinstance(b, ast.Raise) for b in body)
+
+
+def dtype_name(env: dict[str, Any], dtype: Any) -> str:
+    """The program's name for ``dtype`` (``float64``), bound in ``env`` to that very object.
+
+    The guard compares dtypes with ``is``, so two dtypes of one name — a byte-swapped
+    ``float64``, or one with metadata — get two names (``float64_swapped``, ``float64_2``)."""
+    dt = np.dtype(dtype)
+    name = base = dt.name if dt.isnative else f"{dt.name}_swapped"
+    k = 2
+    while env.get(name, dt) is not dt:
+        name, k = f"{base}_{k}", k + 1
+    env[name] = dt
+    return name

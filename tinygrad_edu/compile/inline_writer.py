@@ -20,6 +20,7 @@ from .inline_facts import (
     OpState,
     Unfrozen,
     assigned_key,
+    dtype_name,
     is_self,
     is_simple,
     only_reraises,
@@ -253,6 +254,8 @@ class Writer(ast.NodeTransformer):
         value = getattr(self.state.op, attr)
         if attr == "needs_grad" or is_simple(value):
             return ast.Constant(value)  # (frozen at trace time, as the guards freeze it)
+        if isinstance(value, np.dtype):
+            return ast.Name(dtype_name(self.state.env, value), ast.Load())
         return ast.Attribute(ast.Name(self.state.name, ast.Load()), attr, node.ctx)
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:

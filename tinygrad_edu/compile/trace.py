@@ -6,8 +6,6 @@ and for each op input where its value came from:
 
 * ``("op", k)`` — the output of the k-th recorded op (an intermediate);
 * ``("input", i)`` — the i-th argument of the step;
-* ``("derived", i, shape, dtype)`` — the i-th argument reshaped and cast (what a loss does to its
-  targets), recognised by value;
 * ``("tensor", t)`` — a tensor that lives outside the step (a parameter, a number of the
   expression, a tensor the function closes over), read afresh at every call.
 
@@ -33,14 +31,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from ..autograd import Array, Function, run_backward
 from ..guards import changes, next_seq
 from ..nn.module import Module
 from ..optim.base import Optimizer
 from ..tensor import Constant, Tensor, backward_seed
-from .watch import Noted, Unrecorded, noted_as, watch_modes, watch_reads, watch_unrecorded
+from .watch import (
+    Noted,
+    Unrecorded,
+    noted_as,
+    watch_made,
+    watch_modes,
+    watch_reads,
+    watch_unrecorded,
+)
 
 __all__ = ["BackwardStep", "Trace", "trace_step"]
 
@@ -90,8 +94,9 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     reads: list[str] = []
     modes: dict[int, tuple[Module, bool]] = {}
     computed: Noted = {}
+    made: Noted = {}
     before, start = changes.last, next_seq()
-    with watch_reads(reads), watch_modes(modes), watch_unrecorded(computed):
+    with watch_reads(reads), watch_modes(modes), watch_unrecorded(computed), watch_made(made):
         loss = fn(*inputs)
     changed = changes.last != before
     if not isinstance(loss, Tensor) or loss.data.size != 1:
@@ -108,7 +113,7 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     trace, fresh = _describe(loss, visits, inputs, computed, start)
     trace.seed, trace.value, trace.modes = seed, value, list(modes.values())
     del loss, visits, note, computed  # the graph goes: what survives is held outside the step
-    _settle(trace, fresh, inputs)
+    _settle(trace, fresh, made)
     if any(t.requires_grad for t in inputs):
         trace.reason = "an input of the step requires grad; only parameters are traced"
     if reads:
@@ -249,29 +254,23 @@ class _NoValuesInAReplay:
         self.shape, self.dtype, self.ndim = shape, dtype, len(shape)
 
 
-def _settle(trace: Trace, fresh: Fresh, inputs: Sequence[Tensor]) -> None:
-    """Decide each constant tensor: kept outside the step, or recomputed from an input."""
+def _settle(trace: Trace, fresh: Fresh, made: Noted) -> None:
+    """Decide each constant tensor no op made: one that lives outside the step (read at every
+    call), or one the step made from NumPy (it stays eager: a replay would freeze it), even if
+    the step keeps it somewhere (``made``: the tensors made while ``fn`` ran)."""
     recipes: dict[int, Source] = {}
     for key, (ref, data) in fresh.items():
         kept = ref()
-        if kept is not None:  # something outside the step holds it: read it at every call
+        if kept is not None and noted_as(made, kept) is None:
             recipes[key] = ("tensor", kept)
             continue
-        found = [
-            i
-            for i, t in enumerate(inputs)
-            if t.data.size == data.size
-            and np.array_equal(t.data.reshape(data.shape).astype(data.dtype), data)
-        ]
-        if len(found) == 1:
-            recipes[key] = ("derived", found[0], data.shape, data.dtype)
-        else:
-            recipes[key] = ("input", -1)
-            trace.reason = (
-                f"the step made a tensor of shape {data.shape} from NumPy that is not one of its "
-                "inputs (a random mask such as Dropout's, or a value computed outside the "
-                "graph); the replay would freeze it, so every call runs eagerly"
-            )
+        recipes[key] = ("input", -1)
+        trace.reason = (
+            f"the step made a tensor of shape {data.shape} from NumPy (a random mask such as "
+            "Dropout's, a Tensor(array) made in fn, or a value computed outside the graph); the "
+            "replay would freeze it, so every call runs eagerly (pass it in as an input, or make "
+            "it outside fn)"
+        )
     trace.sources = [
         tuple(recipes[s[1]] if s[0] == "fresh" else s for s in sources) for sources in trace.sources
     ]

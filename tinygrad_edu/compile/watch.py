@@ -1,6 +1,6 @@
 """What a trace watches while the step runs, beyond the graph the step records.
 
-Three things a step can do leave no trace in its graph, and each decides whether and how the
+Four things a step can do leave no trace in its graph, and each decides whether and how the
 step may be replayed:
 
 * it reads a tensor's value into Python (``.item()``, ``float(t)``, ``t.data`` in the user's
@@ -9,7 +9,9 @@ step may be replayed:
   holds only in that mode (``watch_modes``);
 * it runs an op that is not recorded, because none of its inputs needs a gradient (``xb.clip(0,
   1)`` on a batch): the result is a constant to the graph, yet it was computed from this call's
-  inputs, and the replay must compute it again (``watch_unrecorded``).
+  inputs, and the replay must compute it again (``watch_unrecorded``);
+* it makes a tensor from NumPy or Python values (``Tensor(rng.random(3) > 0.5)``): the replay
+  could only freeze it, even when the step keeps it somewhere outside (``watch_made``).
 
 Each watcher replaces a class attribute for the duration of one trace and puts it back after, so
 none of this costs anything outside tracing; another thread's work in the meantime can only add
@@ -38,6 +40,7 @@ __all__ = [
     "Noted",
     "Unrecorded",
     "noted_as",
+    "watch_made",
     "watch_modes",
     "watch_reads",
     "watch_unrecorded",
@@ -156,12 +159,10 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
     """Note every tensor an op computed without recording it while the block runs.
 
     The replay runs those ops again, in their place among the recorded ones (``xb.clip(0, 1)``,
-    a flatten of the batch, ``BatchNorm1d`` in evaluation mode). Noting them matters beyond
-    that: a loss turns its targets into a tensor of the right shape and dtype with NumPy alone,
-    and the trace recognises such a tensor *by value* as an input reshaped and cast — an op's
-    result must never be taken for one, since ``xb.clip(0, 1)`` equals ``xb`` for the traced
-    batch but not for the next, nor ``xb > 0`` ``xb`` cast to bool. A comparison's mask and a
-    ``detach()`` are not ops of the graph; they are noted as a ``Comparison`` and a
+    a flatten of the batch, ``BatchNorm1d`` in evaluation mode, a loss's ``Targets``). So the
+    trace knows where every value came from and never has to guess by comparing values:
+    ``xb.clip(0, 1)`` equals ``xb`` for the traced batch but not for the next. A comparison's
+    mask and a ``detach()`` are not ops of the graph; they are noted as a ``Comparison`` and a
     ``Detached`` to run again.
     """
     originals = {name: Tensor.__dict__[name] for name in _RUNNERS}
@@ -205,3 +206,33 @@ def noted_as(noted: Noted, t: Tensor | None) -> Unrecorded | None:
     """What ``watch_unrecorded`` noted of this very tensor (not merely one with its id)."""
     entry = noted.get(id(t))
     return entry if t is not None and entry is not None and entry.ref() is t else None
+
+
+@contextmanager
+def watch_made(made: Noted) -> Iterator[None]:
+    """Note every tensor made with ``Tensor(...)`` or ``Tensor.from_numpy`` while the block runs.
+
+    Such a tensor that is still alive after the step looks like one the step reads (a parameter,
+    a tensor it closes over) — but it was made *by* the step, from values a replay would freeze.
+    """
+    init, from_numpy = Tensor.__dict__["__init__"], Tensor.__dict__["from_numpy"]
+
+    def note(t: Tensor) -> None:
+        made[id(t)] = Unrecorded(t, None, (), next_seq())
+
+    def initialising(t: Tensor, *args: Any, **kwargs: Any) -> None:
+        init(t, *args, **kwargs)
+        note(t)
+
+    def sharing(array: Array, requires_grad: bool = False) -> Tensor:
+        t: Tensor = from_numpy.__func__(array, requires_grad)
+        note(t)
+        return t
+
+    setattr(Tensor, "__init__", initialising)  # noqa: B010
+    setattr(Tensor, "from_numpy", staticmethod(sharing))  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(Tensor, "__init__", init)  # noqa: B010
+        setattr(Tensor, "from_numpy", from_numpy)  # noqa: B010
