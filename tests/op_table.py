@@ -31,6 +31,9 @@ class OpRow:
     case: st.SearchStrategy[Case]
     fn: Callable[..., Any]
     torch_fn: Callable[..., Any]
+    #: Parameters that ``fn`` also takes as Tensors (an index or a condition), so that a test
+    #: may make them outside the function it compiles (``test_compile_inline``).
+    tensor_params: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return self.name
@@ -116,6 +119,32 @@ def _an_index(draw: st.DrawFn, shape: S.Shape) -> Any:
 def _index(draw: st.DrawFn) -> Case:
     shape = draw(S.shapes(min_dims=1))
     return [draw(S.arrays(shape))], {"index": draw(_an_index(shape))}
+
+
+@st.composite
+def _index_by(draw: st.DrawFn) -> Case:
+    """An index holding arrays, given as Tensors: ints (repeats allowed), a boolean mask, or
+    ints for the second axis beside a slice."""
+    shape = draw(S.shapes(min_dims=1))
+    kind = draw(st.sampled_from(["ints", "mask", "beside a slice"]))
+    axis = 1 if kind == "beside a slice" and len(shape) > 1 else 0
+    n = shape[axis]
+    if kind == "mask":
+        return [draw(S.arrays(shape))], {"index": np.array([draw(st.booleans()) for _ in range(n)])}
+    ints = np.array(draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=6)))
+    index = (slice(None), ints) if axis == 1 else ints
+    return [draw(S.arrays(shape))], {"index": index}
+
+
+def parts_as(make: Callable[[Any], Any], index: Any) -> Any:
+    """``index`` with each array (or Tensor) in it made a tensor by ``make``."""
+    if isinstance(index, tuple):
+        return tuple(make(p) if isinstance(p, (np.ndarray, tge.Tensor)) else p for p in index)
+    return make(index)
+
+
+def _tensor(x: Any) -> tge.Tensor:
+    return x if isinstance(x, tge.Tensor) else tge.Tensor(x)
 
 
 @st.composite
@@ -399,6 +428,14 @@ ROWS: list[OpRow] = [
         lambda a, index: a[_t().as_tensor(index) if isinstance(index, np.ndarray) else index],
     ),
     OpRow(
+        "index by tensors",
+        (ops.IndexBy,),
+        _index_by(),
+        lambda a, index: a[parts_as(_tensor, index)],
+        lambda a, index: a[parts_as(_t().as_tensor, index)],
+        tensor_params=("index",),
+    ),
+    OpRow(
         "scatter",
         (ops.Scatter,),
         _scatter(),
@@ -446,6 +483,14 @@ ROWS: list[OpRow] = [
         _where(),
         lambda a, b, cond: tge.where(cond, a, b),
         lambda a, b, cond: _t().where(_t().as_tensor(cond), a, b),
+    ),
+    OpRow(
+        "where by a tensor",
+        (ops.WhereBy,),
+        _where(),
+        lambda a, b, cond: tge.where(_tensor(cond), a, b),
+        lambda a, b, cond: _t().where(_t().as_tensor(cond), a, b),
+        tensor_params=("cond",),
     ),
     OpRow(
         "cat",

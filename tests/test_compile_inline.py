@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.op_table import ROWS, OpRow
+from tests.op_table import ROWS, OpRow, parts_as
 from tinygrad_edu import Tensor, compile_step
 from tinygrad_edu.autograd import Array, Function, Grads, Saved
 from tinygrad_edu.losses import binary_cross_entropy, mse
@@ -31,6 +31,8 @@ def test_every_op_compiles_to_the_eager_bits(
 ) -> None:
     arrays, params = data.draw(row.case)
     ts = [Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    # (an index or a condition made a Tensor outside the step, as a step's batch would be)
+    params = {k: parts_as(Tensor, v) if k in row.tensor_params else v for k, v in params.items()}
     shape = row.fn(*ts, **params).shape
     weights = Tensor(np.linspace(-1.0, 1.0, int(np.prod(shape)), dtype=dtype).reshape(shape))
     step = compile_step(

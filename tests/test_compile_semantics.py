@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.test_compile import _fixed
-from tinygrad_edu import Tensor, compile_step, detect_anomaly, grad, losses, no_grad
+from tinygrad_edu import Tensor, compile_step, detect_anomaly, grad, losses, no_grad, where
 from tinygrad_edu.nn import BatchNorm1d, Dense, Sequential
 from tinygrad_edu.optim import BatchGD, Optimizer
 
@@ -438,3 +438,85 @@ def test_a_random_mask_made_in_fn_and_kept_outside_is_not_frozen() -> None:
     (eager, masks, _), (compiled, _, stats) = run(False), run(True)
     assert masks[0] != masks[1]  # (the draws differ: a frozen mask would show)
     assert compiled == eager and stats["replays"] == 0 and "from NumPy" in stats["reason"]
+
+
+def _side_by_side(
+    make: Callable[[Tensor], Callable[..., Tensor]], batches: list[tuple[Any, ...]]
+) -> tuple[tuple[list[float], list[float]], tuple[list[float], list[float]], dict[str, Any]]:
+    """``fn = make(w)`` run on ``batches`` eagerly and compiled: (losses, w) for each, and the
+    compiled step's stats."""
+
+    def run(compiled: bool) -> tuple[tuple[list[float], list[float]], Any]:
+        w = Tensor([[1.0, 2.0, 3.0], [0.5, -0.5, 1.0]], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        fn = make(w)
+        step = compile_step(fn, opt)
+        go = (
+            step if compiled else (lambda *a: _eager_step(lambda: fn(*(Tensor(x) for x in a)), opt))
+        )
+        return ([go(*b) for b in batches], w.data.ravel().tolist()), step.stats
+
+    (eager, _), (compiled, stats) = run(False), run(True)
+    return eager, compiled, stats
+
+
+def test_an_index_tensor_of_the_batch_is_read_at_every_call() -> None:
+    # A hand-written cross-entropy: pick each row's log-probability at its label, x[rows, yb].
+    # The labels are this call's, not the traced call's.
+    def make(w: Tensor) -> Callable[..., Tensor]:
+        def fn(xb: Tensor, yb: Tensor) -> Tensor:
+            logp = (xb @ w).log_softmax(axis=1)
+            return -logp[np.arange(2), yb].mean()
+
+        return fn
+
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    batches = [(x, np.array([0, 1])), (x, np.array([0, 1])), (x, np.array([2, 0]))] * 2
+    eager, compiled, stats = _side_by_side(make, batches)
+    assert compiled == eager and stats["replays"] == 5
+
+
+def test_a_where_condition_of_the_batch_is_read_at_every_call() -> None:
+    def make(w: Tensor) -> Callable[..., Tensor]:
+        def fn(xb: Tensor) -> Tensor:
+            h = xb @ w
+            return where(h > 2.0, h, 0.0).sum()
+
+        return fn
+
+    first, then = np.array([[1.0, 1.0]]), np.array([[2.0, 1.0]])
+    eager, compiled, stats = _side_by_side(make, [(first,), (first,), (then,), (then,)])
+    # xb @ w = (1.5, 1.5, 4): only 4 is above 2. Later every column is, which a mask frozen
+    # at the first call would miss.
+    assert compiled == eager and eager[0][0] == 4.0 and stats["replays"] == 3
+
+
+def test_a_boolean_mask_of_the_batch_picks_a_count_the_replay_cannot_know() -> None:
+    # (w·x)[x > 0]: how many elements are picked depends on the values, so every shape after it
+    # does; the step runs eagerly and says why.
+    def make(w: Tensor) -> Callable[..., Tensor]:
+        return lambda xb: (xb @ w)[(xb @ w) > 1.0].sum()
+
+    eager, compiled, stats = _side_by_side(
+        make, [(np.array([[1.0, 1.0]]),)] * 2 + [(np.array([[2.0, 1.0]]),)] * 2
+    )
+    assert compiled == eager and stats["replays"] == 0 and "boolean mask" in stats["reason"]
+
+
+def test_a_captured_mask_changed_in_place_to_another_count_traces_again() -> None:
+    def run(compiled: bool) -> tuple[list[float], list[float], Any]:
+        mask = np.array([True, False, True])
+        w = Tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+        fn = lambda xb: ((xb @ w)[:, mask] ** 2).sum()  # noqa: E731
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a: _eager_step(lambda: fn(Tensor(a)), opt))
+        x = np.ones((1, 1))
+        out = [go(x), go(x)]
+        mask[1] = True  # three columns now: eager sees the change, and so must the replay
+        out += [go(x), go(x)]
+        return out, w.data.ravel().tolist(), step.stats
+
+    (eager, w_eager, _), (compiled, w_compiled, stats) = run(False), run(True)
+    assert compiled == eager and w_compiled == w_eager and eager[0] == 10.0  # 1² + 3²
+    assert stats["traces"] == 2 and stats["replays"] == 2, stats["reason"]

@@ -39,10 +39,12 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     ``condition`` is a boolean Tensor or array (a comparison: no gradient flows into it); the
     gradient goes to ``a`` where it holds and to ``b`` elsewhere.
     """
-    cond = as_array(condition.data if isinstance(condition, Tensor) else condition)
+    cond = condition.data if isinstance(condition, Tensor) else as_array(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
     x, y = _pair(a, b)
+    if isinstance(condition, Tensor):  # an input of the op (with no gradient): ``ops.WhereBy``
+        return Tensor._from_op(ops.WhereBy(), x, y, condition)
     return Tensor._binary(ops.Where(cond), x, y)
 
 

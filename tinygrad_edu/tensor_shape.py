@@ -20,6 +20,7 @@ class ShapeMethods:
     __slots__ = ()
     data: Any
     _unary: Any
+    _from_op: Any
 
     # ------------------------------------------------------------------------------ reductions
     def sum(self: Self_, axis: ops.Axis = None, keepdims: bool = False) -> Self_:
@@ -120,11 +121,18 @@ class ShapeMethods:
 
         The gradient goes back to the picked places; an element picked twice gets both shares.
         """
-        if hasattr(index, "requires_grad"):  # a Tensor used as an index
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if hasattr(i, "requires_grad") else i for i in index)
-        return self._unary(ops.Index(index), self)  # type: ignore[no-any-return]
+        parts = index if isinstance(index, tuple) else (index,)
+        tensors = [p for p in parts if hasattr(p, "requires_grad")]
+        if not tensors:
+            return self._unary(ops.Index(index), self)  # type: ignore[no-any-return]
+        # Index Tensors are inputs of the op (they have no gradient): see ``ops.IndexBy``.
+        template = (
+            ops.PART
+            if parts is not index
+            else tuple(ops.PART if hasattr(p, "requires_grad") else p for p in parts)
+        )
+        by = ops.IndexBy(template, len(tensors))
+        return self._from_op(by, self, *tensors)  # type: ignore[no-any-return]
 
     def _unfold(
         self: Self_,

@@ -164,6 +164,10 @@ def generate(
     for k, (module, training) in enumerate(trace.modes):  # (Dropout, BatchNorm1d: their mode)
         env[f"module{k}"] = module
         checks.append(f"module{k}.training is {training}")
+    for k, (mask, picked) in enumerate(trace.masks):  # (a captured mask changed in place)
+        env[f"mask{k}"], env["count_nonzero"] = mask, np.count_nonzero
+        data = ".data" if isinstance(mask, Tensor) else ""
+        checks.append(f"count_nonzero(mask{k}{data}) == {picked}")
     holds_lines = [
         f"def holds({', '.join(['params', *(arg for arg, _, _ in inputs)])}):",
         "    # the guard: the parameters, the tensors read and the inputs are as traced",

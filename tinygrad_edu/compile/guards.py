@@ -6,6 +6,8 @@ A program is replayed only while everything it froze at trace time still holds:
 * the parameters: the optimizer's list holds the same tensors, and every tensor the program
   reads has the shape and dtype it had, requires grad as it did (a parameter frozen since is
   left alone) and has no hooks (they would run in eager mode) (``Guard.failure``);
+* the boolean masks ``fn`` captured and indexes with: each picks as many elements as it did
+  (changed in place to pick more, it changes every shape after it);
 * the modes of the modules whose ``training`` flag the step read (``Dropout``, ``BatchNorm1d``):
   a switch between ``train()`` and ``eval()`` changes what they do;
 * the modes: grad mode on (a training step inside ``no_grad`` is an error), and no anomaly mode
@@ -18,12 +20,14 @@ from collections.abc import Callable, Sequence
 from operator import is_
 from typing import Any
 
+import numpy as np
+
 from .._config import fast, modes
 from ..autograd import Array
 from ..optim.base import Optimizer
 from ..tensor import Tensor
 
-__all__ = ["Guard", "mode_failure", "signature"]
+__all__ = ["Guard", "mode_failure", "picked_by", "signature"]
 
 Signature = tuple[tuple[tuple[int, ...], Any], ...]
 
@@ -58,8 +62,10 @@ class Guard:
         tensors: Sequence[Tensor],
         holds: Callable[..., bool] | None = None,
         modes: Sequence[tuple[Any, bool]] = (),
+        masks: Sequence[tuple[Any, int]] = (),
     ) -> None:
         self.optimizer, self.holds, self.modes = optimizer, holds, list(modes)
+        self.masks = list(masks)
         self.params = list(optimizer.params)
         self.read = list(tensors)
         self.facts = [_facts(t) for t in tensors]
@@ -75,6 +81,12 @@ class Guard:
             if bool(module.training) != training:
                 now = "training" if module.training else "evaluation"
                 return f"a {type(module).__name__} the step uses was switched to {now} mode"
+        for mask, picked in self.masks:
+            if (count := picked_by(mask)) != picked:
+                return (
+                    f"a boolean mask the step indexes with was changed in place: it picks "
+                    f"{count} elements, not {picked}"
+                )
         if [_facts(t) for t in self.read] == self.facts:
             return None
         for t, (shape, dtype, requires_grad, _) in zip(self.read, self.facts, strict=True):
@@ -88,6 +100,11 @@ class Guard:
                 now = "requires grad now" if t.requires_grad else "no longer requires grad"
                 return f"a tensor the step reads ({_label(t)}) {now}"
         return "a tensor the step reads has hooks now (register_hook, retain_grad)"
+
+
+def picked_by(mask: Array | Tensor) -> int:
+    """How many elements a boolean mask (an array, or a tensor's) picks."""
+    return int(np.count_nonzero(mask.data if isinstance(mask, Tensor) else mask))
 
 
 def _facts(t: Tensor) -> tuple[tuple[int, ...], Any, bool, bool]:

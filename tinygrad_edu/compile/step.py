@@ -200,7 +200,7 @@ class CompiledStep:
             )
             entry = _Entry(
                 program,
-                Guard(self.optimizer, program.tensors, program.holds, trace.modes),
+                Guard(self.optimizer, program.tensors, program.holds, trace.modes, trace.masks),
                 None,
                 before,
             )

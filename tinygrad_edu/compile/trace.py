@@ -31,11 +31,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Array, Function, run_backward
 from ..guards import changes, next_seq
 from ..nn.module import Module
+from ..ops import Index, IndexBy, Scatter
 from ..optim.base import Optimizer
 from ..tensor import Constant, Tensor, backward_seed
+from .detached import detached
+from .guards import picked_by
 from .watch import (
     Noted,
     Unrecorded,
@@ -82,6 +87,9 @@ class Trace:
     reason: str | None = None
     #: The modules whose ``training`` flag the step read, with the value each one showed.
     modes: list[tuple[Module, bool]] = field(default_factory=list)
+    #: Boolean masks (arrays ``fn`` captured, or tensors) that ops index with from outside the
+    #: step, with how many elements each picked.
+    masks: list[tuple[Any, int]] = field(default_factory=list)
 
 
 def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Tensor]) -> Trace:
@@ -175,7 +183,8 @@ def _describe(
             else:  # a constant made during the step, or one kept outside: decided below
                 fresh[id(t)] = (weakref.ref(t), t.data)
                 sources.append(("fresh", id(t)))
-        op = _detached(fn)
+        _note_masks(trace, fn, sources)
+        op = detached(fn)
         if entry is not None and node.grad_fn is None:  # (run unrecorded: no gradients)
             op.needs_grad = (False,) * len(fn.inputs)
         trace.ops.append(op)
@@ -218,40 +227,30 @@ def _off_the_walk(visited: list[Tensor], noted: Noted, start: int) -> dict[int, 
     return found
 
 
-def _detached(fn: Function) -> Function:
-    """A copy of a recorded op that keeps its parameters but not its links into the graph."""
-    op = object.__new__(type(fn))
-    for cls in type(fn).__mro__:
-        for name in getattr(cls, "__slots__", ()):
-            if name not in ("inputs", "saved", "__weakref__", "tags") and hasattr(fn, name):
-                setattr(op, name, getattr(fn, name))
-    for name, val in getattr(fn, "__dict__", {}).items():
-        if name not in ("saved", "tags"):
-            setattr(op, name, val)
-    # What a user's op's checked backward reads of its inputs (shape, dtype, name), frozen as
-    # the guards freeze them; no link to the traced tensors or their memory.
-    op.inputs = tuple(_InputFacts(t) for t in fn.inputs)  # type: ignore[misc]
-    return op
-
-
-class _InputFacts:
-    """An op input's name and its data's shape and dtype, without the values: code that reads
-    the values through ``fn.inputs`` fails loudly in a replay instead of reading stale ones."""
-
-    __slots__ = ("data", "name", "requires_grad")
-
-    def __init__(self, t: Any) -> None:
-        self.data = _NoValuesInAReplay(t.data.shape, t.data.dtype)
-        self.name, self.requires_grad = getattr(t, "name", None), t.requires_grad
-
-
-class _NoValuesInAReplay:
-    """An array's shape and dtype, and nothing to compute with."""
-
-    __slots__ = ("dtype", "ndim", "shape")
-
-    def __init__(self, shape: tuple[int, ...], dtype: Any) -> None:
-        self.shape, self.dtype, self.ndim = shape, dtype, len(shape)
+def _note_masks(trace: Trace, fn: Function, sources: list[Source]) -> None:
+    """The boolean masks an indexing op picks with. How many elements a mask picks decides every
+    shape after it: one the step computes, or is given as an input, may pick another number at
+    any call, so the step stays eager; one it reads from outside (a captured array, a tensor) is
+    guarded by its count."""
+    masks: list[Any] = []
+    if isinstance(fn, IndexBy):
+        for t, src in zip(fn.inputs[1:], sources[1:], strict=True):
+            if t.data.dtype == np.bool_ and src[0] in ("op", "input"):
+                trace.reason = (
+                    "the step indexes with a boolean mask it computed (x[x > 0]): how many "
+                    "elements are picked depends on the values, and so does every shape after "
+                    "it; every call runs eagerly (where(mask, x, 0) keeps the shape, and compiles)"
+                )
+            elif t.data.dtype == np.bool_:
+                masks.append(t)  # (a tensor read at every call: its data's count is guarded)
+        index = fn.template
+    elif isinstance(fn, (Index, Scatter)):
+        index = fn.index
+    else:
+        return
+    parts = index if isinstance(index, tuple) else (index,)
+    masks += [p for p in parts if isinstance(p, np.ndarray) and p.dtype == np.bool_]
+    trace.masks += [(m, picked_by(m)) for m in masks]
 
 
 def _settle(trace: Trace, fresh: Fresh, made: Noted) -> None:
