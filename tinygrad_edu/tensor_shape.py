@@ -121,18 +121,15 @@ class ShapeMethods:
 
         The gradient goes back to the picked places; an element picked twice gets both shares.
         """
-        parts = index if isinstance(index, tuple) else (index,)
-        tensors = [p for p in parts if hasattr(p, "requires_grad")]
-        if not tensors:
-            return self._unary(ops.Index(index), self)  # type: ignore[no-any-return]
-        # Index Tensors are inputs of the op (they have no gradient): see ``ops.IndexBy``.
-        template = (
-            ops.PART
-            if parts is not index
-            else tuple(ops.PART if hasattr(p, "requires_grad") else p for p in parts)
-        )
-        by = ops.IndexBy(template, len(tensors))
-        return self._from_op(by, self, *tensors)  # type: ignore[no-any-return]
+        # Index Tensors are inputs of the op (with no gradient), not constants: ``ops.IndexBy``.
+        if isinstance(index, ShapeMethods):
+            return self._from_op(ops.IndexBy(ops.PART, 1), self, index)  # type: ignore[no-any-return]
+        if type(index) is tuple and any(isinstance(p, ShapeMethods) for p in index):
+            tensors = [p for p in index if isinstance(p, ShapeMethods)]
+            template = tuple(ops.PART if isinstance(p, ShapeMethods) else p for p in index)
+            by = ops.IndexBy(template, len(tensors))
+            return self._from_op(by, self, *tensors)  # type: ignore[no-any-return]
+        return self._unary(ops.Index(index), self)  # type: ignore[no-any-return]
 
     def _unfold(
         self: Self_,
