@@ -44,6 +44,30 @@ def test_every_op_compiles_to_the_eager_bits(
     assert step.stats["traces"] == 1 and step.stats["replays"] == 2, step.stats
 
 
+@pytest.mark.parametrize("row", ROWS, ids=repr)
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_op_compiles_to_the_eager_bits_on_new_inputs_at_every_call(
+    row: OpRow, data: st.DataObject
+) -> None:
+    # The op's arrays are the step's inputs, new values at each call (scaled by 1, 1.1, 0.9),
+    # times a parameter s: what the program froze when traced shows as a difference.
+    arrays, params = data.draw(row.case)
+    params = {k: parts_as(Tensor, v) if k in row.tensor_params else v for k, v in params.items()}
+    s = Tensor(np.ones(()), requires_grad=True)
+    shape = row.fn(*(Tensor(a) for a in arrays), **params).shape
+    weights = Tensor(np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape))
+
+    def fn(*xs: Tensor) -> Tensor:
+        return (row.fn(*(x * s for x in xs), **params) * weights).sum()
+
+    step = compile_step(fn, BatchGD([s], lr=1e-3), check=3)
+    with np.errstate(all="ignore"):
+        for scale in (1.0, 1.1, 0.9):  # (each call beside the eager step, bit for bit)
+            step(*(a * scale for a in arrays))
+    assert step.stats["traces"] == 1 and step.stats["replays"] == 2, step.stats
+
+
 def _w1_step() -> Any:
     a, b, c, d = (Tensor(np.linspace(0.1, 0.4, 4) + k, requires_grad=True) for k in range(4))
     step = compile_step(lambda: ((a * b + c).tanh() * d).sum(), BatchGD([a, b, c, d]))
