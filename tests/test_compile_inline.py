@@ -132,14 +132,27 @@ def test_the_checks_of_a_loss_still_run_in_a_replay() -> None:
         step(X, np.array([[2.0], [0.0]]))  # a label outside [0, 1], caught in the replay
 
 
-def test_a_loss_makes_its_targets_in_the_program_from_the_batch() -> None:
-    # (3,) integer labels for (3, 1) predictions: the loss's ``Targets`` op, written out.
+@pytest.mark.parametrize(
+    ("labels", "made"),
+    [
+        (
+            np.array([1, 0, 1]),
+            "    # Targets\n    h2 = yb.reshape((3, 1))\n    h2 = h2.astype(float64)\n",
+        ),
+        (np.array([1.0, 0.0, 1.0]), "    h2 = yb.reshape((3, 1))  # Targets\n"),
+    ],
+    ids=["int labels: reshaped and cast", "float labels: reshaped only"],
+)
+def test_a_loss_makes_its_targets_in_the_program_from_the_batch(
+    labels: np.ndarray, made: str
+) -> None:
+    # (3,) labels for (3, 1) predictions: the loss's ``Targets`` op, written out.
     w = Tensor([[0.5], [0.5]], requires_grad=True)
     X = np.array([[0.1, 0.2], [0.3, -0.4], [0.5, 0.5]])
     step = compile_step(lambda xb, yb: mse(xb @ w, yb), BatchGD([w]))
     for _ in range(2):
-        step(X, np.array([1, 0, 1]))
-    assert "h2 = yb.reshape((3, 1)).astype(float64, copy=False)  # Targets" in step.code
+        step(X, labels)
+    assert made in step.code and "mse3_diff = mse3_d = h1 - h2" in step.code
 
 
 class _Doubler(Function):

@@ -21,19 +21,23 @@ __all__ = ["ClassIds", "Targets", "class_ids", "targets"]
 
 
 class Targets(Function):
-    """f(y) = y reshaped to ``shape`` and cast to ``dtype`` (NumPy's cast): a loss's targets.
+    """f(y) = y reshaped to ``shape`` and cast to ``cast`` (NumPy's cast; None: no cast) — a
+    loss's targets.
 
     Used only on targets that need no gradient, so there is no ∂f/∂y to write: the op is never
     recorded. (A target that requires a gradient is reshaped by the recorded ``Reshape``.)
     """
 
-    __slots__ = ("dtype", "shape")
+    __slots__ = ("cast", "shape")
 
-    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
-        self.shape, self.dtype = shape, dtype
+    def __init__(self, shape: tuple[int, ...], cast: np.dtype[Any] | None) -> None:
+        self.shape, self.cast = shape, cast
 
     def forward(self, y: Array) -> Array:
-        return y.reshape(self.shape).astype(self.dtype, copy=False)
+        targets = y.reshape(self.shape)
+        if self.cast is not None:
+            targets = targets.astype(self.cast)
+        return targets
 
 
 class ClassIds(Function):
@@ -77,7 +81,8 @@ def targets(where: str, y_pred: Any, y_true: Any) -> tuple[Tensor, Tensor]:
             return p, y.reshape(pd.shape)
     elif y.requires_grad or yd.dtype == pd.dtype:
         return p, y
-    return p, Tensor._unary(Targets(pd.shape, pd.dtype), y)
+    cast = None if yd.dtype == pd.dtype else pd.dtype
+    return p, Tensor._unary(Targets(pd.shape, cast), y)
 
 
 def class_ids(labels: Array, classes: int) -> Array:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from . import ops
+from .ops.indexing import PART
 
 Self_ = TypeVar("Self_", bound="ShapeMethods")
 
@@ -123,10 +124,10 @@ class ShapeMethods:
         """
         # Index Tensors are inputs of the op (with no gradient), not constants: ``ops.IndexBy``.
         if isinstance(index, ShapeMethods):
-            return self._from_op(ops.IndexBy(ops.PART, 1), self, index)  # type: ignore[no-any-return]
+            return self._from_op(ops.IndexBy(PART, 1), self, index)  # type: ignore[no-any-return]
         if type(index) is tuple and any(isinstance(p, ShapeMethods) for p in index):
             tensors = [p for p in index if isinstance(p, ShapeMethods)]
-            template = tuple(ops.PART if isinstance(p, ShapeMethods) else p for p in index)
+            template = tuple(PART if isinstance(p, ShapeMethods) else p for p in index)
             by = ops.IndexBy(template, len(tensors))
             return self._from_op(by, self, *tensors)  # type: ignore[no-any-return]
         return self._unary(ops.Index(index), self)  # type: ignore[no-any-return]

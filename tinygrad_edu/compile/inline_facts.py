@@ -75,6 +75,8 @@ def value_of(node: ast.AST, state: OpState) -> Any:
         return node.value
     if isinstance(node, ast.Name) and node.id in state.frozen:
         return state.frozen[node.id]
+    if isinstance(node, ast.Name) and isinstance(state.env.get(node.id), np.dtype):
+        return state.env[node.id]  # (an op's dtype, named in the program: ``dtype_name``)
     if (
         isinstance(node, ast.Attribute)
         and node.attr in _FROZEN_FACTS

@@ -12,13 +12,12 @@ from .arithmetic import Add, Div, MatMul, Maximum, Minimum, Mul, Pow, Sub
 from .conv import Conv2d
 from .dual import Primitive
 from .elementwise import Abs, Clip, Cos, Exp, Log, Neg, Sin, Sqrt
-from .indexing import PART, Index, IndexBy, Scatter, Where, WhereBy
+from .indexing import Index, IndexBy, Scatter, Where, WhereBy
 from .reductions import Axis, Max, Mean, Sum, Var
 from .shape import BroadcastTo, Cat, Reshape, Stack, Transpose
 from .windows import Fold, MaxPool2d, Unfold
 
 __all__ = [
-    "PART",
     "Abs",
     "Add",
     "Axis",
