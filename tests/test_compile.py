@@ -11,7 +11,7 @@ import pytest
 from tinygrad_edu import Tensor, compile_step, losses, no_grad
 from tinygrad_edu.compile import StepMismatchError
 from tinygrad_edu.data import load_home_prices
-from tinygrad_edu.nn import BatchNorm1d, Dense, Sequential
+from tinygrad_edu.nn import BatchNorm1d, Dense, Dropout, Sequential
 from tinygrad_edu.optim import Adam, BatchGD, MiniBatchGD, Optimizer, StochasticGD
 from tinygrad_edu.train import fit
 
@@ -122,6 +122,29 @@ def test_fit_compiled_home_prices_all_modes_same_history(make: Any) -> None:
     assert l1 == l0 and u1 == u0
     for a, b in zip(p1, p0, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fit_compiled_with_dropout_and_validation_matches_eager() -> None:
+    # fit switches to eval() for the validation pass and back: the step traced in training mode
+    # keeps replaying, drawing the masks the eager loop draws.
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(12, 4)), rng.normal(size=(12, 1))
+    results = []
+    for compiled in (False, True):
+        model, _ = _dropout_mlp()
+        h = fit(
+            model,
+            X,
+            y,
+            loss="mse",
+            optimizer=MiniBatchGD(model.parameters(), lr=0.05, batch_size=4),
+            epochs=3,
+            progress=False,
+            validation_data=(X[:4], y[:4]),
+            compile=compiled,
+        )
+        results.append((h.update_loss, h.val_loss, [p.data.tolist() for p in model.parameters()]))
+    assert results[1] == results[0]
 
 
 def test_short_last_mini_batch_traces_its_own_program() -> None:
@@ -260,14 +283,57 @@ def test_branch_on_a_global_flag_is_frozen_and_check_mode_catches_it() -> None:
     step(X, y)
 
 
-def test_dropout_mask_is_not_frozen() -> None:
-    from tinygrad_edu.nn import Dropout
+def _dropout_mlp() -> tuple[Any, Optimizer]:
+    model = _fixed(Sequential(Dense(4, 8, activation="relu"), Dropout(0.5, seed=0), Dense(8, 1)))
+    return model, BatchGD(model.parameters(), lr=0.1)
 
-    model = Sequential(Dense(4, 4), Dropout(0.5, seed=0), Dense(4, 1))
-    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), BatchGD(model.parameters()))
-    for _ in range(3):
-        step(np.ones((5, 4)), np.ones((5, 1)))
-    assert step.stats["replays"] == 0 and "mask" in step.stats["reason"]
+
+def test_dropout_masks_are_drawn_afresh_at_every_replay_as_in_eager() -> None:
+    # The replay draws each mask from the layer's generator, in the eager step's order: the
+    # same masks, so the same bits, and never the traced mask again.
+    rng = np.random.default_rng(1)
+    batches = [(rng.normal(size=(5, 4)), rng.normal(size=(5, 1))) for _ in range(4)]
+    step = _same_bits(_dropout_mlp, losses.mse, batches)
+    assert step.stats["replays"] == 3 and step.stats["reason"] is None
+    assert "generator.random((5, 8))" in step.code
+
+
+def test_a_dropout_layer_changed_after_the_trace_draws_as_changed() -> None:
+    # A new generator and a new p, set between calls: the replay reads both from the layer.
+    def run(compiled: bool) -> tuple[list[float], list[Any]]:
+        model, opt = _dropout_mlp()
+        fn = lambda xb, yb: losses.mse(model(xb), yb)  # noqa: E731
+        step = compile_step(fn, opt)
+        X, y = np.linspace(-1.0, 1.0, 20).reshape(5, 4), np.ones((5, 1))
+        out = []
+        for k in range(4):
+            if k == 2:
+                model[1].generator, model[1].p = np.random.default_rng(7), 0.25
+            if compiled:
+                out.append(step(X, y))
+            else:
+                opt.zero_grad()
+                loss = fn(Tensor(X), Tensor(y))
+                loss.backward()
+                opt.step()
+                out.append(loss.item())
+        return out, [p.data.tolist() for p in opt.params]
+
+    assert run(True) == run(False)
+
+
+@pytest.mark.parametrize("copied", [False, True], ids=["built", "deep-copied"])
+def test_check_mode_puts_the_dropout_generators_back_before_the_compiled_run(copied: bool) -> None:
+    import copy
+
+    model, _ = _dropout_mlp()
+    model = copy.deepcopy(model) if copied else model  # (a copy's generator is known too)
+    opt = BatchGD(model.parameters(), lr=0.1)
+    step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), opt, check=3)
+    X, y = np.linspace(-1.0, 1.0, 20).reshape(5, 4), np.ones((5, 1))
+    for _ in range(4):
+        step(X, y)  # (a mask drawn twice, eager then compiled, would differ: a mismatch)
+    assert step.stats["replays"] == 3
 
 
 def test_bad_arguments_are_named() -> None:

@@ -279,8 +279,9 @@ def test_a_step_traced_in_eval_mode_sees_the_switch_to_training(switch: str) -> 
         else:
             model[1].training = True  # (the attribute itself, on the one layer it changes)
         out += [step(X, y) for _ in range(2)] if compiled else [_eager_step(fn, opt) for _ in "ab"]
-        if compiled:
-            assert step.stats["replays"] == 1 and "mask" in step.stats["reason"]
+        if compiled:  # (traced again in training mode, and that program replayed)
+            assert step.stats["traces"] == 2 and step.stats["replays"] == 2
+            assert "Dropout the step uses was switched to training" in step.stats["reason"]
         return out
 
     eager, compiled = run(False), run(True)

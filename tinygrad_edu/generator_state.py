@@ -24,15 +24,26 @@ True
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["GENERATOR_STATE_SHAPE", "check_generator", "generator_state", "set_generator_state"]
+__all__ = [
+    "GENERATOR_STATE_SHAPE",
+    "check_generator",
+    "generator_owners",
+    "generator_state",
+    "set_generator_state",
+]
 
 #: Shape of ``generator_state``'s array (its dtype is uint64).
 GENERATOR_STATE_SHAPE = (6,)
+
+#: The objects with a ``generator`` a training step draws from (``Dropout`` layers), held
+#: weakly: ``compile_step``'s check mode puts their positions back before the compiled run.
+generator_owners: weakref.WeakSet[Any] = weakref.WeakSet()
 _WORD = (1 << 64) - 1
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .._config import fast
 from ..autograd import Array
+from ..generator_state import generator_owners
 from ..nn.layout import layout
 from ..optim.base import Optimizer
 from ..tensor import Tensor
@@ -220,16 +221,20 @@ class CompiledStep:
         return eager_loss_and_grads(self.fn, self.optimizer, inputs)
 
     def _checked(self, inputs: tuple[Any, ...]) -> float:
-        """Run eager, put everything back, run compiled; raise on any difference."""
+        """Run eager, put everything back (parameters, optimizer state, the positions of the
+        Dropout generators), run compiled; raise on any difference."""
         params = self.optimizer.params
         start = [p.data.copy() for p in params]
         state = deepcopy(self.optimizer.state_dict())
+        drawn = [(g, g.bit_generator.state) for g in (o.generator for o in list(generator_owners))]
         eager_value = eager_loss_and_grads(self.fn, self.optimizer, inputs)
         self.optimizer.step()
         expected = [(p.data.copy(), None if p.grad is None else p.grad.copy()) for p in params]
         for p, data in zip(params, start, strict=True):
             p.data[...] = data
         self.optimizer.load_state_dict(state)
+        for generator, position in drawn:  # (the same Dropout masks again)
+            generator.bit_generator.state = position
         value = self.loss_and_grads(*inputs)
         self.optimizer.step()
         if not _same(value, eager_value):

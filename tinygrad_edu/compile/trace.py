@@ -265,10 +265,10 @@ def _settle(trace: Trace, fresh: Fresh, made: Noted) -> None:
             continue
         recipes[key] = ("input", -1)
         trace.reason = (
-            f"the step made a tensor of shape {data.shape} from NumPy (a random mask such as "
-            "Dropout's, a Tensor(array) made in fn, or a value computed outside the graph); the "
-            "replay would freeze it, so every call runs eagerly (pass it in as an input, or make "
-            "it outside fn)"
+            f"the step made a tensor of shape {data.shape} from NumPy (a random mask drawn in "
+            "fn, a Tensor(array) made in fn, or a value computed outside the graph); the replay "
+            "would freeze it, so every call runs eagerly (pass it in as an input, or make it "
+            "outside fn)"
         )
     trace.sources = [
         tuple(recipes[s[1]] if s[0] == "fresh" else s for s in sources) for sources in trace.sources

@@ -8,10 +8,38 @@ import numpy as np
 
 from .._checks import check_seed, fraction
 from ..activations import as_tensor
-from ..autograd import Array
-from ..generator_state import check_generator, generator_state, set_generator_state
+from ..autograd import Array, Function
+from ..generator_state import (
+    check_generator,
+    generator_owners,
+    generator_state,
+    set_generator_state,
+)
 from ..tensor import Tensor
 from .module import Module
+
+
+class DropoutMask(Function):
+    """m / (1 − p) with mᵢ ~ Bernoulli(1 − p): a new mask of ``shape`` at every call, drawn from
+    the layer's ``generator`` with the layer's ``p`` (``rᵢ ≥ p`` for uniform rᵢ in [0, 1)).
+
+    It has no inputs and no derivative: to the graph the mask is a constant. It is an op so that
+    a compiled step draws it again at every call, from the same generator in the same order as
+    the eager step, rather than freezing the mask it traced; it reads the layer at every call,
+    so a new generator or ``p`` set after the trace is used as the eager step would use it.
+    """
+
+    __slots__ = ("dtype", "layer", "shape")
+
+    def __init__(self, layer: Dropout, shape: tuple[int, ...], dtype: Any) -> None:
+        self.layer, self.shape, self.dtype = layer, shape, dtype
+
+    def forward(self) -> Array:
+        layer = self.layer
+        keep = layer.generator.random(self.shape) >= layer.p
+        mask = keep.astype(self.dtype)
+        mask *= 1.0 / (1.0 - layer.p)
+        return mask
 
 
 class Dropout(Module):
@@ -40,16 +68,18 @@ class Dropout(Module):
         self.p = fraction("Dropout", "p", p)
         rng = np.random.default_rng(check_seed("Dropout", seed))
         self.generator = check_generator("Dropout", rng)
+        generator_owners.add(self)
 
     def forward(self, x: Any) -> Tensor:
         """``x ⊙ m / (1 − p)`` in training mode, ``x`` itself in evaluation mode; any shape."""
         t = as_tensor(x)
         if not self.training or self.p == 0.0:
             return t
-        keep = self.generator.random(t.shape) >= self.p
-        mask = keep.astype(t.dtype)
-        mask *= 1.0 / (1.0 - self.p)
-        return t * Tensor.from_numpy(mask)
+        return t * Tensor._from_op(DropoutMask(self, t.shape, t.dtype))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)  # (a copy or an unpickled layer: its generator is known too)
+        generator_owners.add(self)
 
     def get_extra_state(self) -> Array:
         """The generator's position (``generator_state``): six uint64 words."""
