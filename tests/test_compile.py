@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -232,16 +233,21 @@ def test_branch_on_loss_value_stays_eager_and_equals_eager() -> None:
         _ = step.code
 
 
-def test_batchnorm_running_statistics_are_updated_at_every_compiled_step_as_eager() -> None:
-    # The running statistics are Python updates outside the graph: a replay of the graph alone
-    # would update them once, at the trace, and then never again.
+@pytest.mark.parametrize("momentum", [0.1, None], ids=["momentum 0.1", "cumulative average"])
+def test_batchnorm_running_statistics_are_updated_at_every_compiled_step_as_eager(
+    momentum: float | None,
+) -> None:
+    # The running statistics change outside the graph: the layer's RunningStats op does it, and
+    # the program runs that op at every call (a replay of the graph alone would update them once,
+    # at the trace, and then never again).
     X = np.array([[1.0, -2.0], [3.0, 0.5], [-1.0, 2.0], [0.0, 1.5]])
     y = np.array([[1.0], [0.0], [2.0], [-1.0]])
 
     def run(compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
         first = Dense(2, 2, weight_init="ones", bias_init="zeros")
         first.weight.data[:] = [[1.0, -0.5], [0.25, 2.0]]
-        norm, last = BatchNorm1d(2), Dense(2, 1, weight_init="ones", bias_init="zeros")
+        norm = BatchNorm1d(2, momentum=momentum)
+        last = Dense(2, 1, weight_init="ones", bias_init="zeros")
         model = Sequential(first, norm, last)
         opt = BatchGD(model.parameters(), lr=0.1)
         step = compile_step(lambda xb, yb: losses.mse(model(xb), yb), opt) if compiled else None
@@ -259,7 +265,8 @@ def test_batchnorm_running_statistics_are_updated_at_every_compiled_step_as_eage
     eager_mean, eager_batches, eager_w, _ = run(False)
     assert int(batches) == int(eager_batches) == 3
     assert np.array_equal(mean, eager_mean) and np.array_equal(w, eager_w)
-    assert step.stats["replays"] == 0 and "in place" in step.stats["reason"]
+    assert step.stats["replays"] == 2 and step.stats["reason"] is None
+    assert re.search(r"\n    h\d+ = rs\d+\.forward\(h\d+, h\d+\)\n", step.code)  # RunningStats
 
 
 def test_branch_on_a_global_flag_is_frozen_and_check_mode_catches_it() -> None:

@@ -3,9 +3,9 @@ random: the losses, gradients and weights must be the same bits after every step
 
 The per-op tests check each op's program; the semantics tests check one way at a time that a step
 can depend on more than its graph. This one puts them together as a user would: a few layers
-(with Dropout and an evaluation-mode BatchNorm1d among them), a loss whose targets may need
-reshaping, casting or reading as class ids, an optimizer with state, and batches that change
-values, and sometimes size, at every step.
+(with Dropout, and a BatchNorm1d in training or evaluation mode, among them), a loss whose
+targets may need reshaping, casting or reading as class ids, an optimizer with state, and
+batches that change values, and sometimes size, at every step.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Run:
     widths: tuple[int, ...]  # features in, hidden..., out
     activations: tuple[str | None, ...]
     dropout: tuple[float, ...]  # after each hidden layer (0: none)
-    batchnorm_first: bool  # an evaluation-mode BatchNorm1d before the first layer
+    batchnorm_first: str | None  # a BatchNorm1d before the first layer: "train" or "eval" mode
     loss: str
     labels: str  # "column", "flat" or "flat ints" (the last for mse and cross_entropy)
     optimizer: str
@@ -71,7 +71,7 @@ def runs(draw: st.DrawFn) -> Run:
             for _ in widths[1:]
         ),
         dropout=tuple(draw(st.sampled_from([0.0, 0.5])) for _ in hidden),
-        batchnorm_first=draw(st.booleans()),
+        batchnorm_first=draw(st.sampled_from([None, "train", "eval"])),
         loss=loss,
         labels=labels,
         optimizer=draw(st.sampled_from(sorted(_OPTIMIZERS))),
@@ -83,11 +83,11 @@ def runs(draw: st.DrawFn) -> Run:
 
 def _model(run: Run) -> Module:
     layers: list[Module] = []
-    if run.batchnorm_first:
+    if run.batchnorm_first is not None:
         norm = BatchNorm1d(run.widths[0], dtype=run.dtype)
         norm.running_mean.data[...] = 0.5  # type: ignore[union-attr]
         norm.running_var.data[...] = 2.0  # type: ignore[union-attr]
-        layers.append(norm.eval())
+        layers.append(norm.eval() if run.batchnorm_first == "eval" else norm)
     for k, (n_in, n_out) in enumerate(zip(run.widths, run.widths[1:], strict=False)):
         activation = run.activations[k]
         layers.append(Dense(n_in, n_out, activation, seed=run.seed + k, dtype=run.dtype))
@@ -140,7 +140,8 @@ def _train(run: Run, compiled: bool) -> tuple[list[float], list[np.ndarray], Any
         value.backward()
         opt.step()
         values.append(value.item())
-    return values, [p.data.copy() for p in model.parameters()], step
+    buffers = [b.data.copy() for b in model.buffers()]  # (BatchNorm1d's running statistics)
+    return values, [p.data.copy() for p in model.parameters()] + buffers, step
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -521,3 +521,33 @@ def test_a_captured_mask_changed_in_place_to_another_count_traces_again() -> Non
     (eager, w_eager, _), (compiled, w_compiled, stats) = run(False), run(True)
     assert compiled == eager and w_compiled == w_eager and eager[0] == 10.0  # 1² + 3²
     assert stats["traces"] == 2 and stats["replays"] == 2, stats["reason"]
+
+
+@pytest.mark.parametrize("where", ["alone", "before a BatchNorm1d", "after a BatchNorm1d"])
+def test_a_tensor_changed_in_place_in_fn_keeps_the_step_eager(where: str) -> None:
+    # counter += 1 is Python's change, which a replay would skip. BatchNorm1d's running
+    # statistics are changed by an op the replay runs; a change beside them is still seen.
+    def run(compiled: bool) -> tuple[list[float], float, Any]:
+        counter = Tensor(0.0)
+        norm = BatchNorm1d(2)
+        w = Tensor([[1.0], [2.0]], requires_grad=True)
+        opt = BatchGD([w], lr=0.1)
+
+        def fn(xb: Tensor) -> Tensor:
+            nonlocal counter
+            if where == "after a BatchNorm1d":
+                xb = norm(xb)
+            with no_grad():
+                counter += 1.0
+            if where == "before a BatchNorm1d":
+                xb = norm(xb)
+            return (xb @ w).sum() * counter
+
+        step = compile_step(fn, opt)
+        go = step if compiled else (lambda a: _eager_step(lambda: fn(Tensor(a)), opt))
+        X = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]])
+        return [go(X) for _ in range(3)], counter.item(), step.stats
+
+    (eager, count, _), (compiled, compiled_count, stats) = run(False), run(True)
+    assert compiled == eager and compiled_count == count == 3.0
+    assert stats["replays"] == 0 and "in place" in stats["reason"]

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Array, Function, run_backward
-from ..guards import changes, next_seq
+from ..guards import next_seq
 from ..nn.module import Module
 from ..ops import Index, IndexBy, Scatter
 from ..optim.base import Optimizer
@@ -42,6 +42,7 @@ from ..tensor import Constant, Tensor, backward_seed
 from .detached import detached
 from .guards import picked_by
 from .watch import (
+    Effects,
     Noted,
     Unrecorded,
     noted_as,
@@ -103,10 +104,15 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     modes: dict[int, tuple[Module, bool]] = {}
     computed: Noted = {}
     made: Noted = {}
-    before, start = changes.last, next_seq()
-    with watch_reads(reads), watch_modes(modes), watch_unrecorded(computed), watch_made(made):
+    effects, start = Effects(), next_seq()
+    with (
+        watch_reads(reads),
+        watch_modes(modes),
+        watch_unrecorded(computed, effects),
+        watch_made(made),
+    ):
         loss = fn(*inputs)
-    changed = changes.last != before
+    changed = effects.any_other()
     if not isinstance(loss, Tensor) or loss.data.size != 1:
         what = type(loss).__name__ if not isinstance(loss, Tensor) else f"shape {loss.shape}"
         raise TypeError(f"compile_step: fn must return a one-element loss Tensor, got {what}")
@@ -118,9 +124,9 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
 
     run_backward((loss,), (seed,), hook=note)
     value = float(loss.data.reshape(()))
-    trace, fresh = _describe(loss, visits, inputs, computed, start)
+    trace, fresh = _describe(loss, visits, inputs, computed, start, effects.kept)
     trace.seed, trace.value, trace.modes = seed, value, list(modes.values())
-    del loss, visits, note, computed  # the graph goes: what survives is held outside the step
+    del loss, visits, note, computed, effects  # the graph goes: what survives is held outside
     _settle(trace, fresh, made)
     if any(t.requires_grad for t in inputs):
         trace.reason = "an input of the step requires grad; only parameters are traced"
@@ -132,8 +138,8 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
         )
     elif changed:
         trace.reason = (
-            "the step changed a tensor in place (an in-place op, or a layer's running statistics "
-            "such as BatchNorm1d's in training mode); every call runs eagerly"
+            "the step changed a tensor in place (an in-place op such as t += 1, or code writing "
+            "into a tensor's data); a replay would skip it, so every call runs eagerly"
         )
     return trace
 
@@ -147,8 +153,10 @@ def _describe(
     inputs: Sequence[Tensor],
     noted: Noted,
     start: int,
+    effects: list[Tensor],
 ) -> tuple[Trace, Fresh]:
-    """The trace of the walk's ``visits``; ``start``: the creation number when the step began."""
+    """The trace of the walk's ``visits``; ``start``: the creation number when the step began;
+    ``effects``: the results of ops that change state, which nothing reads."""
     trace = Trace()
     visited = [node for node, _ in visits]
     if any(node.grad_fn.seq < start for node in visited):  # type: ignore[union-attr]
@@ -157,7 +165,7 @@ def _describe(
             "computed outside fn, with its history); a replay would compute them again, so "
             "every call runs eagerly"
         )
-    recipes = _off_the_walk(visited, noted, start)
+    recipes = _off_the_walk(visited, noted, start, effects)
     nodes = sorted(  # (in creation order: unrecorded work may read a recorded result, no_grad)
         [*visited, *(t for t, _ in recipes.values())],
         key=lambda t: t.grad_fn.seq if id(t) not in recipes else recipes[id(t)][1].order,  # type: ignore[union-attr]
@@ -203,15 +211,19 @@ def _describe(
     return trace, fresh
 
 
-def _off_the_walk(visited: list[Tensor], noted: Noted, start: int) -> dict[int, tuple[Tensor, Any]]:
+def _off_the_walk(
+    visited: list[Tensor], noted: Noted, start: int, effects: list[Tensor]
+) -> dict[int, tuple[Tensor, Any]]:
     """The ops the step ran that the backward walk did not visit, but whose results the visited
-    ones read, directly or through each other: unrecorded work (an op whose inputs need no
-    gradient, a comparison's mask, a ``detach()``; what was noted of it) and ops the step
-    recorded whose result only such work reads (noted as a stand-in, ``order`` their ``seq``).
-    A result recorded before the step (``seq < start``) is a tensor the step reads."""
+    ones read, directly or through each other — or that change state (``effects``): unrecorded
+    work (an op whose inputs need no gradient, a comparison's mask, a ``detach()``; what was
+    noted of it) and ops the step recorded whose result only such work reads (noted as a
+    stand-in, ``order`` their ``seq``). A result recorded before the step (``seq < start``) is a
+    tensor the step reads."""
     seen = {id(t) for t in visited}
     found: dict[int, tuple[Tensor, Any]] = {}
     stack: list[Any] = [t for node in visited for t in node.grad_fn.inputs]  # type: ignore[union-attr]
+    stack += effects
     while stack:
         t = stack.pop()
         if id(t) in seen or id(t) in found:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Array, Function
-from ..guards import next_seq
+from ..guards import changes, next_seq
 from ..nn.module import Module
 from ..tensor import Tensor
 from ..tensor_values import ArrayFacts
@@ -37,6 +37,7 @@ from ..tensor_values import ArrayFacts
 __all__ = [
     "Comparison",
     "Detached",
+    "Effects",
     "Noted",
     "Unrecorded",
     "noted_as",
@@ -154,8 +155,37 @@ def watch_modes(seen: dict[int, tuple[Module, bool]]) -> Iterator[None]:
         Module.training = default
 
 
+class Effects:
+    """The in-place changes a step makes, told apart: those made by ops that exist to change
+    state (``changes_state``: ``BatchNorm1d``'s running statistics), which a replay runs again,
+    and any other (an in-place op, Python changing a tensor), which a replay would skip.
+
+    A change moves ``changes.last``; one seen outside such an op's run is another change.
+    ``kept`` holds those ops' results, which nothing reads but the replay must compute.
+    """
+
+    __slots__ = ("kept", "other", "seen")
+
+    def __init__(self) -> None:
+        self.seen, self.other = changes.last, False
+        self.kept: list[Tensor] = []
+
+    def entering(self) -> None:
+        """Before such an op runs: a change since the last one seen was another change."""
+        self.other = self.other or changes.last != self.seen
+
+    def left(self, out: Tensor) -> None:
+        """After such an op ran (its result ``out``): its changes are accounted for."""
+        self.seen = changes.last
+        self.kept.append(out)
+
+    def any_other(self) -> bool:
+        """Whether the step changed anything in place other than through such ops."""
+        return self.other or changes.last != self.seen
+
+
 @contextmanager
-def watch_unrecorded(noted: Noted) -> Iterator[None]:
+def watch_unrecorded(noted: Noted, effects: Effects) -> Iterator[None]:
     """Note every tensor an op computed without recording it while the block runs.
 
     The replay runs those ops again, in their place among the recorded ones (``xb.clip(0, 1)``,
@@ -163,13 +193,19 @@ def watch_unrecorded(noted: Noted) -> Iterator[None]:
     trace knows where every value came from and never has to guess by comparing values:
     ``xb.clip(0, 1)`` equals ``xb`` for the traced batch but not for the next. A comparison's
     mask and a ``detach()`` are not ops of the graph; they are noted as a ``Comparison`` and a
-    ``Detached`` to run again.
+    ``Detached`` to run again. An op that changes state (``effects``) is noted even though
+    nothing reads its result.
     """
     originals = {name: Tensor.__dict__[name] for name in _RUNNERS}
 
     def watching(run: Callable[..., Tensor]) -> Any:
         def runs(fn: Any, *inputs: Tensor) -> Tensor:
+            effect = getattr(fn, "changes_state", False)
+            if effect:
+                effects.entering()
             out = run(fn, *inputs)
+            if effect:
+                effects.left(out)
             if out.grad_fn is None:  # (its place among the recorded ops: a creation number)
                 noted[id(out)] = Unrecorded(out, fn, inputs, next_seq())
             return out

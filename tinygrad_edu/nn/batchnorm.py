@@ -2,15 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._checks import count, float_dtype, fraction, positive_number
-from ..autograd import Array
+from ..autograd import Array, Function
 from ..guards import mark_changed
 from ..tensor import Tensor
 from .module import Module
+
+
+class RunningStats(Function):
+    """Moves the layer's running statistics towards this batch's (n values per channel):
+
+        r_mean ← f·μ + (1 − f)·r_mean,   r_var ← f·σ²·n/(n − 1) + (1 − f)·r_var
+
+    with f the layer's ``momentum`` (None: 1/t after t batches, a plain average). Its output is
+    the batch mean; nothing reads it, and it has no derivative: the op exists for its effect on
+    the buffers. It is an op (``changes_state``) so that a compiled step runs it again at every
+    call, in its place, instead of running eagerly because Python changed state in place.
+    """
+
+    __slots__ = ("layer", "n")
+    #: Runs for its effect on state outside the graph (a compiled step replays it regardless).
+    changes_state: ClassVar[bool] = True
+
+    def __init__(self, layer: BatchNorm1d, n: int) -> None:
+        self.layer, self.n = layer, n
+
+    def forward(self, mean: Array, var: Array) -> Array:
+        layer, c, m = self.layer, self.layer.num_features, self.n
+        running_mean, running_var = layer.running_mean, layer.running_var
+        tracked = layer.num_batches_tracked
+        assert running_mean is not None and running_var is not None and tracked is not None
+        tracked.data += 1
+        factor = layer.momentum
+        if factor is None:
+            factor = 1.0 / float(tracked.data)
+        unbiased = var.reshape(c) * (m / (m - 1))
+        rm, rv = running_mean.data, running_var.data
+        np.copyto(rm, factor * mean.reshape(c) + (1 - factor) * rm)
+        np.copyto(rv, factor * unbiased + (1 - factor) * rv)
+        # Stamped like any in-place change: a graph that read the old statistics (eval mode)
+        # refuses its backward.
+        mark_changed(running_mean, running_var, tracked)
+        return mean
 
 
 class BatchNorm1d(Module):
@@ -103,7 +140,7 @@ class BatchNorm1d(Module):
             centred = t - mean
             var = (centred * centred).mean(axis=axes, keepdims=True)
             if self.training and self.running_mean is not None:
-                self._update_running_stats(mean.data.reshape(c), var.data.reshape(c), m)
+                Tensor._from_op(RunningStats(self, m), mean.detach(), var.detach())
             out = centred / (var + self.eps).sqrt()
         else:
             assert self.running_var is not None
@@ -117,21 +154,6 @@ class BatchNorm1d(Module):
                 weight, bias = weight.reshape(per_channel), bias.reshape(per_channel)
             out = out * weight + bias
         return out
-
-    def _update_running_stats(self, mean: Array, var: Array, m: int) -> None:
-        assert self.running_mean is not None and self.running_var is not None
-        assert self.num_batches_tracked is not None
-        self.num_batches_tracked.data += 1
-        factor = self.momentum
-        if factor is None:
-            factor = 1.0 / float(self.num_batches_tracked.data)
-        unbiased = var * (m / (m - 1))
-        rm, rv = self.running_mean.data, self.running_var.data
-        np.copyto(rm, factor * mean + (1 - factor) * rm)
-        np.copyto(rv, factor * unbiased + (1 - factor) * rv)
-        # Stamped like any in-place change: a graph that read the old statistics (eval mode)
-        # refuses its backward, and compile_step sees Python state it could not replay.
-        mark_changed(self.running_mean, self.running_var, self.num_batches_tracked)
 
     def extra_repr(self) -> str:
         return (
