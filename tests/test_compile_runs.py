@@ -121,7 +121,29 @@ _LOSSES = {
 }
 
 
-def _train(run: Run, compiled: bool) -> tuple[list[float], list[np.ndarray], Any]:
+#: What a user may do between two steps, each of which a compiled step must see as eager does.
+_EVENTS = ("halve lr", "eval", "train", "freeze a weight", "hook", "new data array")
+
+
+def _change(event: str, model: Module, opt: Optimizer) -> None:
+    first, last = model.parameters()[0], model.parameters()[-1]
+    if event == "halve lr":
+        opt.lr = opt.lr / 2
+    elif event == "eval":
+        model.eval()
+    elif event == "train":
+        model.train()
+    elif event == "freeze a weight":
+        first.requires_grad = False
+    elif event == "hook":
+        last.register_hook(lambda g: g * 0.5)
+    else:  # the same values in a new array (as load_state_dict may leave them)
+        first.data = first.data.copy()
+
+
+def _train(
+    run: Run, compiled: bool, events: dict[int, str] | None = None
+) -> tuple[list[float], list[np.ndarray], Any]:
     model = _model(run)
     opt: Optimizer = _OPTIMIZERS[run.optimizer](model.parameters())
     loss = _LOSSES[run.loss]
@@ -131,7 +153,9 @@ def _train(run: Run, compiled: bool) -> tuple[list[float], list[np.ndarray], Any
 
     step = compile_step(fn, opt) if compiled else None
     values = []
-    for X, y in _batches(run):
+    for k, (X, y) in enumerate(_batches(run)):
+        if events and k in events:
+            _change(events[k], model, opt)
         if step is not None:
             values.append(step(X, y))
             continue
@@ -154,3 +178,22 @@ def test_a_compiled_training_run_is_the_eager_run_bit_for_bit(run: Run) -> None:
         np.testing.assert_array_equal(a, b)
     # Every step here can be replayed: anything else would be a reason to look at.
     assert step.stats["eager"] == 0 and step.stats["replays"] >= 1, step.stats
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run=runs(), data=st.data())
+def test_a_compiled_run_with_changes_between_steps_is_the_eager_run(
+    run: Run, data: st.DataObject
+) -> None:
+    # A learning rate halved, a switch to eval() and back, a weight frozen, a hook, a new array
+    # under a weight: at drawn steps, the same in both runs.
+    steps = len(run.batch_sizes)
+    when = data.draw(st.lists(st.integers(1, steps - 1), min_size=1, max_size=3, unique=True))
+    events = {k: data.draw(st.sampled_from(_EVENTS)) for k in when}
+    eager, eager_params, _ = _train(run, compiled=False, events=events)
+    compiled, params, step = _train(run, compiled=True, events=events)
+    assert compiled == eager
+    for a, b in zip(params, eager_params, strict=True):
+        np.testing.assert_array_equal(a, b)
+    if "hook" not in events.values():  # (a hook makes the step eager, and says so)
+        assert step.stats["eager"] == 0, step.stats
