@@ -306,16 +306,20 @@ def test_dropout_masks_are_drawn_afresh_at_every_replay_as_in_eager() -> None:
 
 
 def test_a_dropout_layer_changed_after_the_trace_draws_as_changed() -> None:
-    # A new generator and a new p, set between calls: the replay reads both from the layer.
+    # A new generator and a new p, set between calls: the replay reads both from the layer. At
+    # p = 0 eager skips the layer and draws nothing; the replay must not draw either, or the
+    # masks after p is raised again would differ.
     def run(compiled: bool) -> tuple[list[float], list[Any]]:
         model, opt = _dropout_mlp()
         fn = lambda xb, yb: losses.mse(model(xb), yb)  # noqa: E731
         step = compile_step(fn, opt)
         X, y = np.linspace(-1.0, 1.0, 20).reshape(5, 4), np.ones((5, 1))
         out = []
-        for k in range(4):
+        for k in range(8):
             if k == 2:
                 model[1].generator, model[1].p = np.random.default_rng(7), 0.25
+            if k in (4, 6):
+                model[1].p = 0.0 if k == 4 else 0.5
             if compiled:
                 out.append(step(X, y))
             else:

@@ -36,9 +36,12 @@ class DropoutMask(Function):
 
     def forward(self) -> Array:
         layer = self.layer
-        keep = layer.generator.random(self.shape) >= layer.p
-        mask = keep.astype(self.dtype)
-        mask *= 1.0 / (1.0 - layer.p)
+        if layer.p == 0.0:  # (a replay after p was set to 0: eager skips the layer, draws nothing)
+            mask = np.ones(self.shape, self.dtype)
+        else:
+            keep = layer.generator.random(self.shape) >= layer.p
+            mask = keep.astype(self.dtype)
+            mask *= 1.0 / (1.0 - layer.p)
         return mask
 
 
