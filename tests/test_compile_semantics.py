@@ -253,7 +253,7 @@ def test_an_array_computed_from_data_in_fn_is_not_frozen() -> None:
 
     (eager, w_eager, _), (compiled, w_compiled, stats) = run(False), run(True)
     assert compiled == eager == [4.0, 3.8, 4.8, 4.6] and w_compiled == w_eager
-    assert stats["replays"] == 0 and "(data)" in stats["reason"]
+    assert stats["replays"] == 0 and "(data at test_compile_semantics.py:" in stats["reason"]
 
     w = Tensor([1.0, 2.0], requires_grad=True)
     step = compile_step(lambda x: (w * x).sum() * x.shape[0], BatchGD([w], lr=0.1))
@@ -551,3 +551,21 @@ def test_a_tensor_changed_in_place_in_fn_keeps_the_step_eager(where: str) -> Non
     (eager, count, _), (compiled, compiled_count, stats) = run(False), run(True)
     assert compiled == eager and compiled_count == count == 3.0
     assert stats["replays"] == 0 and "in place" in stats["reason"]
+
+
+def test_the_reason_a_step_runs_eagerly_names_the_line_in_fn() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+
+    def reads(x: Tensor) -> Tensor:
+        scale = float((w * x).sum().item())  # a value read into Python
+        return (w * x).sum() * scale
+
+    def makes(x: Tensor) -> Tensor:
+        noise = Tensor(np.random.default_rng(0).normal(size=2))  # a tensor made from NumPy
+        return (w * x * noise).sum()
+
+    for fn, what in ((reads, "item"), (makes, "a tensor of shape (2,) from NumPy")):
+        step = compile_step(fn, BatchGD([w], lr=0.01))
+        step(np.ones(2))
+        line = fn.__code__.co_firstlineno + 1  # (the line after the def)
+        assert f"{what} at test_compile_semantics.py:{line}" in step.stats["reason"]

@@ -126,8 +126,9 @@ def trace_step(fn: Callable[..., Any], optimizer: Optimizer, inputs: Sequence[Te
     value = float(loss.data.reshape(()))
     trace, fresh = _describe(loss, visits, inputs, computed, start, effects.kept)
     trace.seed, trace.value, trace.modes = seed, value, list(modes.values())
+    places = {k: e.where for k, (ref, _) in fresh.items() if (e := noted_as(made, ref()))}
     del loss, visits, note, computed, effects  # the graph goes: what survives is held outside
-    _settle(trace, fresh, made)
+    _settle(trace, fresh, made, places)
     if any(t.requires_grad for t in inputs):
         trace.reason = "an input of the step requires grad; only parameters are traced"
     if reads:
@@ -265,10 +266,11 @@ def _note_masks(trace: Trace, fn: Function, sources: list[Source]) -> None:
     trace.masks += [(m, picked_by(m)) for m in masks]
 
 
-def _settle(trace: Trace, fresh: Fresh, made: Noted) -> None:
+def _settle(trace: Trace, fresh: Fresh, made: Noted, places: dict[int, str]) -> None:
     """Decide each constant tensor no op made: one that lives outside the step (read at every
     call), or one the step made from NumPy (it stays eager: a replay would freeze it), even if
-    the step keeps it somewhere (``made``: the tensors made while ``fn`` ran)."""
+    the step keeps it somewhere (``made``: the tensors made while ``fn`` ran; ``places``: where
+    in the user's code each was made)."""
     recipes: dict[int, Source] = {}
     for key, (ref, data) in fresh.items():
         kept = ref()
@@ -276,11 +278,12 @@ def _settle(trace: Trace, fresh: Fresh, made: Noted) -> None:
             recipes[key] = ("tensor", kept)
             continue
         recipes[key] = ("input", -1)
+        place = f" at {places[key]}" if key in places else ""
         trace.reason = (
-            f"the step made a tensor of shape {data.shape} from NumPy (a random mask drawn in "
-            "fn, a Tensor(array) made in fn, or a value computed outside the graph); the replay "
-            "would freeze it, so every call runs eagerly (pass it in as an input, or make it "
-            "outside fn)"
+            f"the step made a tensor of shape {data.shape} from NumPy{place} (a random mask "
+            "drawn in fn, a Tensor(array) made in fn, or a value computed outside the graph); the "
+            "replay would freeze it, so every call runs eagerly (pass it in as an input, or make "
+            "it outside fn)"
         )
     trace.sources = [
         tuple(recipes[s[1]] if s[0] == "fresh" else s for s in sources) for sources in trace.sources

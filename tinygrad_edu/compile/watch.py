@@ -20,10 +20,12 @@ notes, which make the step more cautious, never less.
 
 from __future__ import annotations
 
+import os
 import sys
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,7 @@ __all__ = [
     "watch_modes",
     "watch_reads",
     "watch_unrecorded",
+    "where_in_user_code",
 ]
 
 #: The library's own modules, whose reads of ``t.data`` run the ops.
@@ -82,12 +85,31 @@ class Detached(Function):
 
 
 class Unrecorded:
-    """A tensor an op computed without recording it: the op, its inputs and when it ran."""
+    """A tensor an op computed without recording it: the op, its inputs and when it ran (and,
+    for a tensor made from values, where in the user's code: ``where``)."""
 
-    __slots__ = ("fn", "inputs", "order", "ref")
+    __slots__ = ("fn", "inputs", "order", "ref", "where")
 
-    def __init__(self, out: Tensor, fn: Any, inputs: tuple[Tensor, ...], order: int) -> None:
+    def __init__(
+        self, out: Tensor, fn: Any, inputs: tuple[Tensor, ...], order: int, where: str = ""
+    ) -> None:
         self.ref, self.fn, self.inputs, self.order = weakref.ref(out), fn, inputs, order
+        self.where = where
+
+
+def _in_library(frame: FrameType) -> bool:
+    name: str = frame.f_globals.get("__name__", "")
+    return name == _PACKAGE or name.startswith(_PACKAGE + ".")
+
+
+def where_in_user_code() -> str:
+    """``file:line`` of the innermost frame outside the library: the user's line that did it."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and _in_library(frame):
+        frame = frame.f_back
+    if frame is None:
+        return "the library"
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
 
 
 Noted = dict[int, Unrecorded]
@@ -104,7 +126,7 @@ def watch_reads(seen: list[str]) -> Iterator[None]:
 
     def watching(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         def read(self: Any, *args: Any, **kwargs: Any) -> Any:
-            seen.append(name)
+            seen.append(f"{name} at {where_in_user_code()}")
             return method(self, *args, **kwargs)
 
         return read
@@ -112,8 +134,8 @@ def watch_reads(seen: list[str]) -> Iterator[None]:
     slot = Tensor.__dict__["data"]
 
     def read_data(t: Tensor) -> Any:
-        if not sys._getframe(1).f_globals.get("__name__", "").startswith(_PACKAGE):
-            seen.append("data")
+        if not _in_library(sys._getframe(1)):
+            seen.append(f"data at {where_in_user_code()}")
         return slot.__get__(t, Tensor)
 
     def write_data(t: Tensor, value: Any) -> None:
@@ -254,7 +276,7 @@ def watch_made(made: Noted) -> Iterator[None]:
     init, from_numpy = Tensor.__dict__["__init__"], Tensor.__dict__["from_numpy"]
 
     def note(t: Tensor) -> None:
-        made[id(t)] = Unrecorded(t, None, (), next_seq())
+        made[id(t)] = Unrecorded(t, None, (), next_seq(), where_in_user_code())
 
     def initialising(t: Tensor, *args: Any, **kwargs: Any) -> None:
         init(t, *args, **kwargs)
