@@ -226,7 +226,7 @@ class CompiledStep:
         params = self.optimizer.params
         start = [p.data.copy() for p in params]
         state = deepcopy(self.optimizer.state_dict())
-        drawn = [(g, g.bit_generator.state) for g in (o.generator for o in list(generator_owners))]
+        drawn = [(o.generator, o.generator.bit_generator.state) for o in list(generator_owners)]
         eager_value = eager_loss_and_grads(self.fn, self.optimizer, inputs)
         self.optimizer.step()
         expected = [(p.data.copy(), None if p.grad is None else p.grad.copy()) for p in params]

@@ -248,13 +248,15 @@ def _note_masks(trace: Trace, fn: Function, sources: list[Source]) -> None:
     masks: list[Any] = []
     if isinstance(fn, IndexBy):
         for t, src in zip(fn.inputs[1:], sources[1:], strict=True):
-            if t.data.dtype == np.bool_ and src[0] in ("op", "input"):
+            if t.data.dtype != np.bool_:
+                continue
+            if src[0] in ("op", "input"):
                 trace.reason = (
                     "the step indexes with a boolean mask it computed (x[x > 0]): how many "
                     "elements are picked depends on the values, and so does every shape after "
                     "it; every call runs eagerly (where(mask, x, 0) keeps the shape, and compiles)"
                 )
-            elif t.data.dtype == np.bool_:
+            else:
                 masks.append(t)  # (a tensor read at every call: its data's count is guarded)
         index = fn.template
     elif isinstance(fn, (Index, Scatter)):
