@@ -26,8 +26,12 @@ Go = Callable[[], Result]
 
 #: the implementation every other one is checked against and divided by.
 REFERENCE = "numpy"
+#: the frameworks compared, in report order.
+FRAMEWORKS = ("numpy", "tinygrad_edu", "tinygrad_edu compiled", "pytorch", "micrograd")
+#: ``bench_floor``'s measuring instruments, reported after the frameworks.
+BARE_ENGINES = ("bare graph engine", "bare tape engine")
 #: implementation names, in report order.
-IMPL_NAMES = ("numpy", "tinygrad_edu", "tinygrad_edu compiled", "pytorch", "micrograd")
+IMPL_NAMES = FRAMEWORKS + BARE_ENGINES
 
 
 class MismatchError(AssertionError):

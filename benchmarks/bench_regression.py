@@ -13,6 +13,7 @@ from typing import Any
 
 import bench_compiled as compiled
 import bench_data as data
+import bench_floor as floor
 import numpy as np
 from bench_harness import Go, Impl, Libs, Result, Workload, as_float_array
 
@@ -169,6 +170,8 @@ def w3(sizes: data.Sizes, libs: Libs) -> list[Workload]:
             Impl("tinygrad_edu", functools.partial(_tge, X, y, order, make_opt)),
             compiled.w3(X, y, _batches(order), make_opt, LR),
         ]
+        if key == "W3s":
+            wl.impls += floor.w3s(X, y, _batches(order), LR)
         if libs.available("pytorch"):
             wl.impls.append(Impl("pytorch", functools.partial(_torch, libs.torch, X, y, order)))
         else:

@@ -15,10 +15,12 @@ from typing import Any
 
 import bench_scaling
 import numpy as np
-from bench_harness import IMPL_NAMES, REFERENCE, ImplOutcome, Libs, Workload
+from bench_harness import FRAMEWORKS, REFERENCE, ImplOutcome, Libs, Workload
 
 LABELS = {"numpy": "NumPy", "tinygrad_edu": "tinygrad_edu", "pytorch": "PyTorch",
-          "micrograd": "micrograd", "tinygrad_edu compiled": "tinygrad_edu compiled"}  # fmt: skip
+          "micrograd": "micrograd", "tinygrad_edu compiled": "tinygrad_edu compiled",
+          "bare graph engine": "bare graph engine",
+          "bare tape engine": "bare tape engine"}  # fmt: skip
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -218,7 +220,7 @@ def markdown(report: dict[str, Any]) -> str:
     for key, wl in wls.items():
         im = wl["implementations"]
         verdict = {True: "pass", False: "FAIL", None: im["tinygrad_edu"]["status"]}
-        cells = [_ratio_cell(im.get(n)) for n in IMPL_NAMES[1:]]
+        cells = [_ratio_cell(im.get(n)) for n in FRAMEWORKS[1:]]  # (the bare engines: below)
         lines.append(
             f"| {key} {wl['title']} | {_numpy_cell(wl)} | {' | '.join(cells)} "
             f"| ≤ {wl['target']:g}× | {verdict[wl['tinygrad_edu_pass']]} |"

@@ -12,6 +12,7 @@ from typing import Any
 
 import bench_compiled as compiled
 import bench_data as data
+import bench_floor as floor
 import numpy as np
 from bench_harness import Go, Impl, Libs, Result, Workload, as_float_array
 
@@ -137,6 +138,7 @@ def w1(sizes: data.Sizes, libs: Libs) -> Workload:
     )
     wl.ops, wl.iterations = 5, iters
     wl.impls += [Impl("numpy", numpy), Impl("tinygrad_edu", tge), compiled.w1(a, b, c, d, iters)]
+    wl.impls += floor.w1(a, b, c, d, iters)
     _optional(libs, "pytorch", wl, lambda: Impl("pytorch", torch_))
     _optional(libs, "micrograd", wl, lambda: Impl("micrograd", micrograd))
     return wl
@@ -303,7 +305,7 @@ def w6(sizes: data.Sizes, libs: Libs) -> Workload:
 
     wl = Workload("W6", f"chain of {2 * steps:,} ops, backward", data.TARGETS["W6"], [], rtol=1e-11)
     wl.ops, wl.iterations = 2 * steps + 1, 1
-    wl.impls += [Impl("numpy", numpy), Impl("tinygrad_edu", tge)]
+    wl.impls += [Impl("numpy", numpy), Impl("tinygrad_edu", tge), *floor.w6(x0, steps)]
     _optional(libs, "pytorch", wl, lambda: Impl("pytorch", torch_))
     _optional(
         libs,

@@ -8,8 +8,9 @@ The first file gives the main table (every implementation it holds gets a column
 NumPy, tinygrad_edu and its variants, then the others) and the scaling table; every further file
 (a run with another ``--threads``) adds its ratios to a second table, one column per
 implementation and run. Each table replaces the text between its two markers in both documents
-(``<!-- bench:results -->`` … ``<!-- /bench:results -->``, likewise ``bench:threads`` and
-``bench:scaling``). ``make bench-docs`` runs the benchmark with 2 and with 1 thread and then this.
+(``<!-- bench:results -->`` … ``<!-- /bench:results -->``, likewise ``bench:threads``,
+``bench:scaling`` and ``bench:floor``: the eager engine beside ``bench_floor``'s bare engines).
+``make bench-docs`` runs the benchmark with 2 and with 1 thread and then this.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if str(HERE) not in sys.path:
 
 import bench_scaling  # noqa: E402
 from bench_data import COMPILED_TARGETS  # noqa: E402
+from bench_harness import BARE_ENGINES  # noqa: E402
 
 ROOT = HERE.parent
 DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "benchmarks.md")
@@ -33,13 +35,15 @@ LABELS = {"numpy": "NumPy", "tinygrad_edu": "tinygrad_edu", "pytorch": "PyTorch 
           "micrograd": "micrograd", "tinygrad_edu compiled": "tinygrad_edu compiled"}  # fmt: skip
 FRAMEWORK = "tinygrad_edu"
 COMPILED = "tinygrad_edu compiled"
+#: the measuring instruments of ``bench_floor``: in their own table, not beside the frameworks.
+BARE = BARE_ENGINES
 
 
 def implementations(report: dict[str, Any]) -> list[str]:
-    """Every implementation in the report except NumPy: the framework's first, then the rest."""
+    """Every framework in the report except NumPy: tinygrad_edu's first, then the rest."""
     seen: list[str] = []
     for wl in report["workloads"].values():
-        seen += [n for n in wl["implementations"] if n != "numpy" and n not in seen]
+        seen += [n for n in wl["implementations"] if n not in ("numpy", *BARE, *seen)]
     ours = [n for n in seen if n.startswith(FRAMEWORK)]
     return ours + [n for n in seen if n not in ours]
 
@@ -197,6 +201,35 @@ def threads_table(reports: list[dict[str, Any]]) -> list[str]:
     return [*lines, "", f"One run per thread count, same machine ({loads}). {ahead}"]
 
 
+def floor_table(report: dict[str, Any]) -> list[str]:
+    """tinygrad_edu's eager ratios beside the bare engines', where they ran, and what that says."""
+    rows = [
+        (key, wl)
+        for key, wl in report["workloads"].items()
+        if any(n in wl["implementations"] for n in BARE)
+    ]
+    if not rows:
+        return ["(this run had no bare engines: run W1, W3s or W6)"]
+    lines = [
+        "| workload | tinygrad_edu | bare graph engine | bare tape engine "
+        "| target for tinygrad_edu |",
+        "|---|---|---|---|---|",
+    ]
+    out_of_reach, within_reach = [], []
+    for key, wl in rows:
+        cells = [_cell(key, wl, n, bold=n == FRAMEWORK) for n in (FRAMEWORK, *BARE)]
+        lines.append(f"| {key} {wl['title']} | {' | '.join(cells)} | ≤ {wl['target']:g}× |")
+        graph = wl["implementations"].get(BARE[0], {})
+        if graph.get("status") == "ok":
+            verdict = f"{key} ({graph['ratio']:.2f}×)"
+            (within_reach if graph["ratio"] <= wl["target"] else out_of_reach).append(verdict)
+    summary = (
+        "The bare graph engine — this design with nothing else — misses the target on: "
+        f"{', '.join(out_of_reach) or 'none'}; it meets it on: {', '.join(within_reach) or 'none'}."
+    )
+    return [*lines, "", _conditions(report), summary]
+
+
 def scaling_table(report: dict[str, Any]) -> list[str]:
     record = report.get("scaling")
     if not record:
@@ -219,6 +252,7 @@ def write_tables(reports: list[dict[str, Any]], documents: tuple[Path, ...] = DO
         "results": results_table(reports[0]),
         "threads": threads_table(reports),
         "scaling": scaling_table(reports[0]),
+        "floor": floor_table(reports[0]),
     }
     for path in documents:
         text = path.read_text(encoding="utf-8")

@@ -69,6 +69,12 @@ def test_quick_run_checks_times_and_reports_every_workload(tmp_path: Path) -> No
             assert impls["tinygrad_edu compiled"]["check"].startswith("passed"), key
         else:
             assert "tinygrad_edu compiled" not in impls, key
+        for bare in ("bare graph engine", "bare tape engine"):  # bench_floor's instruments
+            if key in ("W1", "W3s", "W6"):
+                assert_timed(impls[bare], 2)
+                assert impls[bare]["check"].startswith("passed"), (key, bare)
+            else:
+                assert bare not in impls, (key, bare)
         assert wl["tinygrad_edu_pass"] in (True, False)
         for name, rec in impls.items():
             assert rec["status"] in ("ok", "RecursionError") or rec["status"].startswith(

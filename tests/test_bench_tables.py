@@ -90,3 +90,35 @@ def test_tables_replace_only_the_text_between_their_markers(tmp_path: Path) -> N
 def test_missing_markers_are_named() -> None:
     with pytest.raises(ValueError, match="no <!-- bench:scaling --> "):
         bench_tables.replace_between("no markers here", "scaling", ["x"])
+
+
+def with_bare_engines(rep: dict[str, Any]) -> dict[str, Any]:
+    """``rep`` with bench_floor's bare engines timed on W1 (3.2×, 2.5×) and W6 (2.9×, 3.1×)."""
+    w1, w6 = (rep["workloads"][k]["implementations"] for k in ("W1", "W6"))
+    w1["bare graph engine"], w1["bare tape engine"] = impl(3.2), impl(2.5)
+    w6["bare graph engine"], w6["bare tape engine"] = impl(2.9), impl(3.1)
+    return rep
+
+
+def test_bare_engines_get_their_own_table_not_a_column_beside_the_frameworks() -> None:
+    rep = with_bare_engines(report(2, compiled=False))
+    assert "bare" not in bench_tables.results_table(rep)[0]
+    assert "bare" not in bench_tables.threads_table([rep])[0]
+    lines = bench_tables.floor_table(rep)
+    assert lines[0] == (
+        "| workload | tinygrad_edu | bare graph engine | bare tape engine "
+        "| target for tinygrad_edu |"
+    )
+    assert lines[2] == "| W1 tiny | **2.50×** ✓ | 3.20× | 2.50× | ≤ 3× |"
+    assert lines[3] == "| W6 chain | **3.50×** ✗ | 2.90× | 3.10× | ≤ 3× |"
+    # W1's target (3×) lies below what the design reaches with nothing else; W6's does not
+    assert lines[-1] == (
+        "The bare graph engine — this design with nothing else — misses the target on: "
+        "W1 (3.20×); it meets it on: W6 (2.90×)."
+    )
+
+
+def test_a_run_without_bare_engines_says_how_to_get_them() -> None:
+    assert bench_tables.floor_table(report(2, compiled=True)) == [
+        "(this run had no bare engines: run W1, W3s or W6)"
+    ]
