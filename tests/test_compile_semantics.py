@@ -569,3 +569,26 @@ def test_the_reason_a_step_runs_eagerly_names_the_line_in_fn() -> None:
         step(np.ones(2))
         line = fn.__code__.co_firstlineno + 1  # (the line after the def)
         assert f"{what} at test_compile_semantics.py:{line}" in step.stats["reason"]
+
+
+def test_a_program_keeps_nothing_of_the_traced_batch_s_labels_or_mask() -> None:
+    # IndexBy and WhereBy take the labels and the mask anew at every call; the program's copy
+    # of either op must not hold on to the traced call's (a big batch would stay in memory).
+    import gc
+    import weakref
+
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+
+    def fn(xb: Tensor, yb: Tensor) -> Tensor:
+        logp = (xb @ w).log_softmax(axis=1)
+        h = where(logp > -2.0, logp, 0.0)
+        return -h[np.arange(2), yb].mean()
+
+    step = compile_step(fn, BatchGD([w]))
+    x, labels = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 2])
+    step(x, labels)
+    assert step.stats["traces"] == 1 and step.stats["eager"] == 0
+    traced = weakref.ref(labels)
+    del labels
+    gc.collect()
+    assert traced() is None  # (nothing else holds it: the step's own tensors are gone)

@@ -66,6 +66,9 @@ class Function:
     saved: tuple[Any, ...] = ()
     #: True when ``backward`` also runs on Tensors (built with operators and ``ops.dual`` only).
     differentiable_backward: ClassVar[bool] = False
+    #: Attributes ``forward`` sets from the call's inputs (not parameters of the op): a compiled
+    #: step's copy of the op leaves them out, so that it holds nothing of the traced batch.
+    per_call: ClassVar[tuple[str, ...]] = ()
 
     inputs: tuple[Node, ...]
     needs_grad: tuple[bool, ...]

@@ -15,14 +15,19 @@ __all__ = ["detached"]
 
 
 def detached(fn: Function) -> Function:
-    """A copy of a recorded op that keeps its parameters but not its links into the graph."""
+    """A copy of a recorded op that keeps its parameters but not its links into the graph.
+
+    Nor what its forward takes from the call's inputs (``per_call``, e.g. ``IndexBy``'s index
+    made of the batch's labels): the program's next call sets it again.
+    """
     op = object.__new__(type(fn))
+    skip = {"inputs", "saved", "__weakref__", "tags", *fn.per_call}
     for cls in type(fn).__mro__:
         for name in getattr(cls, "__slots__", ()):
-            if name not in ("inputs", "saved", "__weakref__", "tags") and hasattr(fn, name):
+            if name not in skip and hasattr(fn, name):
                 setattr(op, name, getattr(fn, name))
     for name, val in getattr(fn, "__dict__", {}).items():
-        if name not in ("saved", "tags"):
+        if name not in skip:
             setattr(op, name, val)
     # What a user's op's checked backward reads of its inputs (shape, dtype, name), frozen as
     # the guards freeze them; no link to the traced tensors or their memory.

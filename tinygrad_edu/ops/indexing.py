@@ -47,6 +47,7 @@ class IndexBy(Index):
     """
 
     __slots__ = ("n_parts", "template")
+    per_call = ("index",)  # (made by each forward from the index arrays it is given)
 
     def __init__(self, template: Any, n_parts: int) -> None:
         self.template, self.n_parts = template, n_parts
@@ -134,6 +135,7 @@ class WhereBy(Where):
     """
 
     __slots__ = ()
+    per_call = ("condition",)  # (each forward is given it)
 
     def __init__(self) -> None:
         pass
