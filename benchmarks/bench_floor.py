@@ -15,244 +15,33 @@ NumPy, does not get below them on this machine.
 
 Both reduce a broadcast gradient to its input's shape (the bias of W3s needs it) and keep a
 leaf's first gradient without a copy (nothing here writes into one). Each is checked against the
-hand-written NumPy result like every other implementation.
+hand-written NumPy result like every other implementation. The engines are in
+``bench_bare_graph`` and ``bench_bare_tape``; this module writes the workloads in each.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
-from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
+from bench_bare_graph import Node, SquaredError, binary, graph_backward
+from bench_bare_tape import (
+    Var,
+    t_add,
+    t_matmul,
+    t_mul,
+    t_squared_error,
+    t_sum,
+    t_tanh,
+    tape_backward,
+)
 from bench_harness import BARE_ENGINES, Go, Impl, Result
 
 GRAPH, TAPE = BARE_ENGINES
 Array = Any
-_sum = np.add.reduce
 
 
-def _unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
-    """Sum ``g`` over the leading axes broadcasting added (the only kind these workloads make)."""
-    return _sum(g, axis=tuple(range(g.ndim - len(shape)))).reshape(shape)
-
-
-def _spread(g: Array, shape: tuple[int, ...]) -> Array:
-    """The gradient of a full sum: ``g`` copied into every element of ``shape``."""
-    out = np.empty(shape)
-    out[...] = g
-    return out
-
-
-# ------------------------------------------------------------------------ the bare graph engine
-class Node:
-    """A tensor of the graph engine: its values, its gradient and the op that made it."""
-
-    __slots__ = ("data", "grad", "op", "requires_grad")
-
-    def __init__(self, data: Array, requires_grad: bool = False) -> None:
-        self.data, self.grad, self.op, self.requires_grad = data, None, None, requires_grad
-
-    def __add__(self, other: Node) -> Node:
-        return _binary(Add(), self, other)
-
-    def __mul__(self, other: Node) -> Node:
-        return _binary(Mul(), self, other)
-
-    def __matmul__(self, other: Node) -> Node:
-        return _binary(MatMul(), self, other)
-
-    def tanh(self) -> Node:
-        return _unary(Tanh(), self)
-
-    def sum(self) -> Node:
-        return _unary(Sum(), self)
-
-
-class Op:
-    """One recorded operation: ``forward`` on arrays, ``backward`` gives one gradient per input."""
-
-    __slots__ = ("inputs", "saved", "seq")
-    inputs: tuple[Node, ...]
-    seq: int
-
-    def forward(self, *xs: Array) -> Array:
-        raise NotImplementedError  # each op below defines it
-
-    def backward(self, g: Array) -> tuple[Array, ...]:
-        raise NotImplementedError
-
-
-class Add(Op):
-    def forward(self, a: Array, b: Array) -> Array:
-        return a + b
-
-    def backward(self, g: Array) -> tuple[Array, ...]:
-        return g, g
-
-
-class Mul(Op):
-    def forward(self, a: Array, b: Array) -> Array:
-        self.saved = a, b
-        return a * b
-
-    def backward(self, g: Array) -> tuple[Array, ...]:
-        a, b = self.saved
-        x, y = self.inputs
-        return (g * b if x.requires_grad else None), (g * a if y.requires_grad else None)
-
-
-class MatMul(Op):
-    def forward(self, a: Array, b: Array) -> Array:
-        self.saved = a, b
-        return a @ b
-
-    def backward(self, g: Array) -> tuple[Array, ...]:
-        a, b = self.saved
-        x, y = self.inputs
-        return (g @ b.T if x.requires_grad else None), (a.T @ g if y.requires_grad else None)
-
-
-class Tanh(Op):
-    def forward(self, x: Array) -> Array:
-        self.saved = out = np.tanh(x)
-        return out
-
-    def backward(self, g: Array) -> tuple[Array, ...]:
-        return (g * (1 - self.saved * self.saved),)
-
-
-class Sum(Op):
-    def forward(self, x: Array) -> Array:
-        self.saved = x.shape
-        return np.asarray(_sum(x, axis=None))
-
-    def backward(self, g: Array) -> tuple[Array, ...]:
-        return (_spread(g, self.saved),)
-
-
-class SquaredError(Op):
-    """mean (p − y)², one op as tinygrad_edu's ``mse`` is."""
-
-    def forward(self, p: Array, y: Array) -> Array:
-        self.saved = d = p - y
-        return np.asarray(_sum(d * d, axis=None) / d.size)
-
-    def backward(self, g: Array) -> tuple[Array, ...]:
-        d = self.saved
-        return (g / d.size) * 2 * d, None
-
-
-_next_seq = itertools.count().__next__
-_SEED = np.ones(())  # ∂L/∂L, shared: no engine here writes into a gradient
-
-
-def _output(data: Array, op: Op) -> Node:
-    """The op's output, linked to it (every recorded op here leads to a parameter)."""
-    out: Node = object.__new__(Node)  # (skips __init__: each call costs on every op)
-    out.data, out.grad, out.op, out.requires_grad = data, None, op, True
-    op.seq = _next_seq()
-    return out
-
-
-def _unary(op: Op, a: Node) -> Node:
-    op.inputs = (a,)
-    return _output(op.forward(a.data), op)
-
-
-def _binary(op: Op, a: Node, b: Node) -> Node:
-    op.inputs = (a, b)
-    return _output(op.forward(a.data, b.data), op)
-
-
-def graph_backward(loss: Node) -> None:
-    """Walk from ``loss`` to the leaves, newest op first; leaves add into ``.grad``."""
-    pending: dict[Node, Array] = {loss: _SEED}
-    queue = [(-loss.op.seq, loss)] if loss.op is not None else []
-    while queue:
-        node = heappop(queue)[1]
-        op: Any = node.op
-        for parent, pg in zip(op.inputs, op.backward(pending.pop(node))):  # noqa: B905
-            if pg is None or not parent.requires_grad:
-                continue
-            if pg.shape != parent.data.shape:
-                pg = _unbroadcast(pg, parent.data.shape)
-            seen = pending.get(parent)
-            pending[parent] = pg if seen is None else seen + pg
-            if seen is None and parent.op is not None:
-                heappush(queue, (-parent.op.seq, parent))
-    for leaf, g in pending.items():
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
-
-
-# ------------------------------------------------------------------------- the bare tape engine
-class Var:
-    """A tensor of the tape engine: values and gradient; how it was made is on the tape."""
-
-    __slots__ = ("data", "grad", "requires_grad")
-
-    def __init__(self, data: Array, requires_grad: bool = False) -> None:
-        self.data, self.grad, self.requires_grad = data, None, requires_grad
-
-
-Backward = Callable[[Array], tuple[Array, ...]]
-_tape: list[tuple[Var, tuple[Var, ...], Backward]] = []
-
-
-def _taped(data: Array, inputs: tuple[Var, ...], backward: Backward) -> Var:
-    out: Var = object.__new__(Var)
-    out.data, out.grad, out.requires_grad = data, None, True
-    _tape.append((out, inputs, backward))
-    return out
-
-
-def t_add(a: Var, b: Var) -> Var:
-    return _taped(a.data + b.data, (a, b), lambda g: (g, g))
-
-
-def t_mul(a: Var, b: Var) -> Var:
-    x, y, ga, gb = a.data, b.data, a.requires_grad, b.requires_grad
-    return _taped(x * y, (a, b), lambda g: ((g * y if ga else None), (g * x if gb else None)))
-
-
-def t_matmul(a: Var, b: Var) -> Var:
-    x, y, ga, gb = a.data, b.data, a.requires_grad, b.requires_grad
-    return _taped(x @ y, (a, b), lambda g: ((g @ y.T if ga else None), (x.T @ g if gb else None)))
-
-
-def t_tanh(a: Var) -> Var:
-    out = np.tanh(a.data)
-    return _taped(out, (a,), lambda g: (g * (1 - out * out),))
-
-
-def t_sum(a: Var) -> Var:
-    shape = a.data.shape
-    return _taped(np.asarray(_sum(a.data, axis=None)), (a,), lambda g: (_spread(g, shape),))
-
-
-def t_squared_error(p: Var, y: Var) -> Var:
-    d = p.data - y.data
-    loss = np.asarray(_sum(d * d, axis=None) / d.size)
-    return _taped(loss, (p, y), lambda g: ((g / d.size) * 2 * d, None))
-
-
-def tape_backward(loss: Var) -> None:
-    """Run the tape backwards from ``loss``; every tensor's ``.grad`` collects its gradient."""
-    loss.grad = _SEED
-    for out, inputs, backward in reversed(_tape):
-        if out.grad is None:
-            continue  # not on the way to the loss
-        for x, gx in zip(inputs, backward(out.grad)):  # noqa: B905
-            if gx is None or not x.requires_grad:
-                continue
-            if gx.shape != x.data.shape:
-                gx = _unbroadcast(gx, x.data.shape)
-            x.grad = gx if x.grad is None else x.grad + gx
-    _tape.clear()
-
-
-# ----------------------------------------------------------------------------- the workloads
 def w1(a: Array, b: Array, c: Array, d: Array, iters: int) -> list[Impl]:
     """((a*b + c).tanh() * d).sum() forward and backward, in each engine."""
 
@@ -332,7 +121,7 @@ def w3s(X: Array, y: Array, rows: list[slice], lr: float) -> list[Impl]:
 
         def step(xb: Array, t: Array) -> Array:
             w.grad = b.grad = None
-            loss = _binary(SquaredError(), Node(xb) @ w + b, Node(t))
+            loss = binary(SquaredError(), Node(xb) @ w + b, Node(t))
             graph_backward(loss)
             return loss.data
 
