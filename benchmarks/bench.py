@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
             "repeats": repeats,
             "interleaved": True,
             "seconds": round(time.perf_counter() - started, 1),
-            "load_average_1min": {"start": load_start, "end": _load()} if load_start else None,
+            "load_average_1min": (
+                None if load_start is None else {"start": load_start, "end": _load()}
+            ),
         },
         "skipped": libs.missing,
         "workloads": records,

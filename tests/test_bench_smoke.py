@@ -178,3 +178,16 @@ def test_main_exits_1_when_an_implementation_disagrees(
     assert code == 1
     assert report["workloads"]["W1"]["implementations"]["tinygrad_edu"]["status"] == "MISMATCH"
     assert "| W1 toy |" in md and "MISMATCH" in md
+
+
+def test_an_idle_machine_s_load_average_of_zero_is_reported_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 0.00 is what a quiet machine reports, and the run the tables most want to show
+    monkeypatch.setattr(bench.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    same = two_way(constant("tinygrad_edu", [1.0, -2.0]))
+    monkeypatch.setitem(bench.BUILDERS, "W1", lambda sizes, libs: [same])
+    code, report, md = run(tmp_path, "--only", "W1", "--repeats", "1")
+    assert code == 0
+    assert report["settings"]["load_average_1min"] == {"start": 0.0, "end": 0.0}
+    assert "Load average (1 min): 0.00 at start, 0.00 at the end" in md
