@@ -516,6 +516,29 @@ def test_a_replayed_step_is_one_function_made_of_the_lines_step_code_shows() -> 
     assert "    param0.data -= lr * param0.grad\n" in replay  # ... and update's
 
 
+def test_a_one_element_parameter_is_updated_in_its_own_array_with_the_eager_bits() -> None:
+    # A bias of one output and a 0-d scale: the program writes p − lr·g back with [...] =
+    # (NumPy's in-place -= is slow on one element); the values and the arrays must be eager's.
+    def build() -> tuple[Any, Optimizer]:
+        model = _fixed(Dense(3, 1))
+        scale = Tensor(np.array(0.5), requires_grad=True)
+        return (lambda x: model(x) * scale), BatchGD([*model.parameters(), scale], lr=0.1)
+
+    rng = np.random.default_rng(4)
+    batches = [(rng.normal(size=(1, 3)), rng.normal(size=(1, 1))) for _ in range(20)]
+    model, opt = build()
+    arrays = [p.data for p in opt.params]
+    step = _same_bits(build, losses.mse, batches)
+    assert step.stats["traces"] == 1 and step.stats["replays"] == 19
+    assert "    param0.data -= lr * param0.grad\n" in step.code  # the (3, 1) weight
+    for k in (1, 2):  # the (1,) bias and the () scale
+        assert f"    param{k}.data[...] = param{k}.data - lr * param{k}.grad  #" in step.code
+    step = compile_step(lambda x, y: losses.mse(model(x), y), opt)
+    for xb, yb in batches[:3]:
+        step(xb, yb)
+    assert all(p.data is a for p, a in zip(opt.params, arrays, strict=True))
+
+
 def test_a_replay_skips_zero_grad_only_where_it_would_change_nothing() -> None:
     # Every parameter gets a gradient, and zero_grad is Optimizer's: it would only set None first.
     w = Tensor([1.0, 2.0], requires_grad=True)

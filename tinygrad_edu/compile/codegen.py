@@ -264,10 +264,20 @@ def _update(
         "        optimizer.step()  # (with L2 weight decay: the general rule)",
         "        return",
         f"    lr = {read}",
-        *(f"    {r}.data -= lr * {r}.grad" for r in refs),
+        *(_subtract(r, p.data.size) for r, p in zip(refs, updated, strict=True)),
         "    # (a graph recorded before this step must now refuse: the values changed)",
         f"    mark_changed({', '.join(refs)})",
     ]
+
+
+def _subtract(ref: str, size: int) -> str:
+    """``p ← p − lr·g`` in place. NumPy's in-place ``-=`` on an array of one element (a bias of
+    one output) goes through its general iterator, about 0.5 µs more than writing the difference
+    back; the guards fix the shapes, so ``[...] =`` gets the same bits into the same array."""
+    if size == 1:
+        written_back = f"{ref}.data[...] = {ref}.data - lr * {ref}.grad"
+        return f"    {written_back}  # (one element: faster than -=)"
+    return f"    {ref}.data -= lr * {ref}.grad"
 
 
 def _backward(
