@@ -34,6 +34,7 @@ from .inline import Inlined, inline
 from .inline_facts import dtype_name
 from .replay import replay_lines
 from .runtime import TypedNumber, give, own
+from .small_arrays import unbroadcast_line, update_line
 from .trace import Source, Trace
 
 __all__ = ["Program", "generate"]
@@ -264,20 +265,10 @@ def _update(
         "        optimizer.step()  # (with L2 weight decay: the general rule)",
         "        return",
         f"    lr = {read}",
-        *(_subtract(r, p.data.size) for r, p in zip(refs, updated, strict=True)),
+        *(update_line(r, p.data.size) for r, p in zip(refs, updated, strict=True)),
         "    # (a graph recorded before this step must now refuse: the values changed)",
         f"    mark_changed({', '.join(refs)})",
     ]
-
-
-def _subtract(ref: str, size: int) -> str:
-    """``p ← p − lr·g`` in place. NumPy's in-place ``-=`` on an array of one element (a bias of
-    one output) goes through its general iterator, about 0.5 µs more than writing the difference
-    back; the guards fix the shapes, so ``[...] =`` gets the same bits into the same array."""
-    if size == 1:
-        written_back = f"{ref}.data[...] = {ref}.data - lr * {ref}.grad"
-        return f"    {written_back}  # (one element: faster than -=)"
-    return f"    {ref}.data -= lr * {ref}.grad"
 
 
 def _backward(
@@ -295,7 +286,8 @@ def _backward(
         upstream = f"g_{names[k]}"
         targets: list[str] = []
         after: list[str] = []
-        for src, shape in zip(trace.sources[k], step.grad_shapes, strict=True):
+        grads = zip(trace.sources[k], step.grad_shapes, step.grad_dtypes, strict=True)
+        for src, shape, dtype in grads:
             needs = src[0] == "op" or (src[0] == "tensor" and src[1].requires_grad)
             if shape is None or not needs:
                 targets.append("_")
@@ -307,7 +299,7 @@ def _backward(
             pending[var] = seen + 1
             targets.append(name)
             if shape != target_shape:
-                after.append(f"    {name} = {_unbroadcast(name, shape, target_shape)}")
+                after.append(f"    {name} = {unbroadcast_line(name, shape, target_shape, dtype)}")
             if seen:
                 after.append(f"    g_{var} = g_{var} + {name}")
         op = trace.ops[k]
@@ -321,17 +313,6 @@ def _backward(
             note = f"  # {formula}" if formula else ""
             body.append(f"    {left} = {ops[k]}.backward({upstream}, {ops[k]}.saved){note}")
         body.extend(after)
-
-
-def _unbroadcast(name: str, gshape: tuple[int, ...], shape: tuple[int, ...]) -> str:
-    """The sum ``autograd.unbroadcast`` does for these shapes, written out (the same NumPy call)."""
-    extra = len(gshape) - len(shape)
-    if extra == 1 and shape and gshape[1:] == shape:
-        return f"add_reduce({name}, axis=0)  # (the batch axis broadcasting added)"
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1
-    )
-    return f"add_reduce({name}, axis={axes}, keepdims=True).reshape({shape})  # (unbroadcast)"
 
 
 def _source_shapes(

@@ -31,6 +31,7 @@ from .inline_facts import (
     store_counts,
     value_of,
 )
+from .small_arrays import equal_shapes
 
 __all__ = ["Writer"]
 
@@ -271,8 +272,13 @@ class Writer(ast.NodeTransformer):
         return new
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        """Arithmetic, folded where it reads frozen values alone."""
-        return self._fold(node)
+        """Arithmetic, folded where it reads frozen values alone; where it broadcasts only to
+        add axes of length 1, on equal shapes (``small_arrays.equal_shapes``)."""
+        new = self._fold(node)
+        if not self.folding or not isinstance(new, ast.BinOp):
+            return new
+        left, right = shape_of(new.left, self.state), shape_of(new.right, self.state)
+        return equal_shapes(new, left, right)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         """``-x`` and ``not x``, folded where x is frozen."""

@@ -59,10 +59,12 @@ Source = tuple[Any, ...]
 
 @dataclass
 class BackwardStep:
-    """One node of the engine's walk: op ``k``; per input, the gradient's shape, or None."""
+    """One node of the engine's walk: op ``k``; per input, the gradient's shape and dtype, or
+    None."""
 
     k: int
     grad_shapes: tuple[tuple[int, ...] | None, ...]
+    grad_dtypes: tuple[np.dtype[Any] | None, ...]
 
 
 @dataclass
@@ -202,7 +204,8 @@ def _describe(
     trace.loss = index[id(loss)]
     for node, grads in visits:
         shapes = tuple(None if g is None else tuple(g.shape) for g in grads)
-        trace.walk.append(BackwardStep(index[id(node)], shapes))
+        dtypes = tuple(None if g is None else g.dtype for g in grads)
+        trace.walk.append(BackwardStep(index[id(node)], shapes, dtypes))
         for t, g in zip(node.grad_fn.inputs, grads, strict=True):  # type: ignore[union-attr]
             if g is not None and t.requires_grad and t.grad_fn is None:
                 if t._hooks is not None:
