@@ -526,14 +526,14 @@ def test_a_one_element_parameter_is_updated_in_its_own_array_with_the_eager_bits
 
     rng = np.random.default_rng(4)
     batches = [(rng.normal(size=(1, 3)), rng.normal(size=(1, 1))) for _ in range(20)]
-    model, opt = build()
+    predict, opt = build()
     arrays = [p.data for p in opt.params]
     step = _same_bits(build, losses.mse, batches)
     assert step.stats["traces"] == 1 and step.stats["replays"] == 19
     assert "    param0.data -= lr * param0.grad\n" in step.code  # the (3, 1) weight
     for k in (1, 2):  # the (1,) bias and the () scale
         assert f"    param{k}.data[...] = param{k}.data - lr * param{k}.grad  #" in step.code
-    step = compile_step(lambda x, y: losses.mse(model(x), y), opt)
+    step = compile_step(lambda x, y: losses.mse(predict(x), y), opt)
     for xb, yb in batches[:3]:
         step(xb, yb)
     assert all(p.data is a for p, a in zip(opt.params, arrays, strict=True))

@@ -49,6 +49,7 @@ __all__ = [
     "install_recorder",
     "next_seq",
     "run_backward",
+    "stretched_axes",
     "unbroadcast",
 ]
 
@@ -64,16 +65,20 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     gshape = grad.shape
     if gshape == shape:
         return grad
-    extra = len(gshape) - len(shape)
-    stretched = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1
-    )
     if not isinstance(grad, (np.ndarray, np.generic)):  # a Tensor: the sum is recorded
-        return grad.sum(stretched, keepdims=True).reshape(shape)
-    if extra == 1 and shape and gshape[1:] == shape:  # a bias added to every row of a batch
+        return grad.sum(stretched_axes(gshape, shape), keepdims=True).reshape(shape)
+    if len(gshape) == len(shape) + 1 and shape and gshape[1:] == shape:  # a bias on every row
         return add_reduce(grad, axis=0)  # the same sum, without the general case's bookkeeping
     # One C-level sum over every stretched axis (ndarray.sum adds a Python wrapper).
-    return add_reduce(grad, axis=stretched, keepdims=True).reshape(shape)
+    return add_reduce(grad, axis=stretched_axes(gshape, shape), keepdims=True).reshape(shape)
+
+
+def stretched_axes(gshape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of a ``gshape`` gradient that broadcasting made from ``shape``: the leading
+    axes it added, and those where it stretched a length of 1."""
+    extra = len(gshape) - len(shape)
+    stretched = (extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1)
+    return (*range(extra), *stretched)
 
 
 #: ``hook(node, upstream, input_grads)`` is told each step of a backward pass (used by viz).

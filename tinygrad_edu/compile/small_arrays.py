@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import add_reduce
+from ..autograd import add_reduce, stretched_axes
 
 __all__ = ["SUM_OF_ONE_IS_PLUS_ZERO", "equal_shapes", "unbroadcast_line", "update_line"]
 
@@ -76,12 +76,9 @@ def unbroadcast_line(
     floats = dtype is not None and any(dtype == f for f in _FLOATS)
     if SUM_OF_ONE_IS_PLUS_ZERO and floats and shape and prod(gshape) == prod(shape):
         return f"{name}.reshape({shape}) + 0.0  # (unbroadcast: one element in each sum)"
-    extra = len(gshape) - len(shape)
-    if extra == 1 and shape and gshape[1:] == shape:
+    if len(gshape) == len(shape) + 1 and shape and gshape[1:] == shape:
         return f"add_reduce({name}, axis=0)  # (the batch axis broadcasting added)"
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1
-    )
+    axes = stretched_axes(gshape, shape)
     return f"add_reduce({name}, axis={axes}, keepdims=True).reshape({shape})  # (unbroadcast)"
 
 
